@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { RuleField, RuleOp } from './rules.js';
+
+export const MEMBERSHIP_EVENT_TYPES = ['segflow.segment.entered', 'segflow.segment.exited'] as const;
+export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased']);
+export type MembershipReason = z.infer<typeof MembershipReason>;
+
+/** One condition whose result flipped, with the value now and before. */
+export const ExplanationItem = z.object({
+  path: z.string(),
+  field: RuleField,
+  window: z.string().optional(),
+  op: RuleOp,
+  value: z.unknown(),
+  actual: z.unknown(),
+  was: z.unknown(),
+});
+export type ExplanationItem = z.infer<typeof ExplanationItem>;
+
+/** CloudEvents 1.0 structured event on `segment-membership.v1` (DESIGN §3). */
+export const MembershipEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string(),
+  source: z.literal('segflow/segment'),
+  type: z.enum(MEMBERSHIP_EVENT_TYPES),
+  subject: z.string(),
+  time: z.iso.datetime(),
+  datacontenttype: z.literal('application/json'),
+  data: z.object({
+    customerId: z.string(),
+    segmentId: z.string(),
+    segmentVersion: z.number().int(),
+    segmentName: z.string(),
+    reason: MembershipReason,
+    causationEventId: z.string().nullable(),
+    eventTime: z.iso.datetime().nullable(),
+    profileVersion: z.number().int().nullable(),
+    explanation: z.array(ExplanationItem),
+  }),
+});
+export type MembershipEvent = z.infer<typeof MembershipEvent>;
+
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+
+/** Deterministic id: a republished change carries the same id. */
+export const membershipEventId = (segmentId: string, customerId: string, seq: number): string =>
+  `${segmentId}:${customerId}:${seq}`;

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { Rule } from './rules.js';
+
+export const SegmentId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a slug of 1-64 characters a-z, 0-9 and "-"');
+
+export const SegmentInput = z.object({
+  id: SegmentId.optional(),
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).default(''),
+  rule: Rule,
+  enabled: z.boolean().default(true),
+});
+export type SegmentInput = z.infer<typeof SegmentInput>;
+
+/** PUT replaces the definition; the server bumps `version`. */
+export const SegmentUpdate = SegmentInput.omit({ id: true });
+export type SegmentUpdate = z.infer<typeof SegmentUpdate>;
+
+export const Segment = z.object({
+  id: SegmentId,
+  name: z.string(),
+  description: z.string(),
+  rule: Rule,
+  enabled: z.boolean(),
+  version: z.number().int().positive(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  size: z.number().int().nonnegative(),
+  lastChangeAt: z.iso.datetime().nullable(),
+});
+export type Segment = z.infer<typeof Segment>;
+
+export const SegmentList = z.object({ segments: z.array(Segment) });
+
+export const CustomerSegments = z.object({
+  customerId: z.string(),
+  segments: z.array(z.object({ segmentId: SegmentId, name: z.string(), enteredAt: z.iso.datetime() })),
+  /** How current the answer is: the latest decision reflected in it. */
+  asOf: z.iso.datetime().nullable(),
+});
+export type CustomerSegments = z.infer<typeof CustomerSegments>;
+
+/** A slug for a segment named `name`: lower-case words joined by "-". */
+export const slugify = (name: string): string => {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/g, '');
+  return slug === '' ? 'segment' : slug;
+};

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects: unit (pure, no I/O), component (one service or adapter against real
+// Postgres/Redis/Kafka), e2e (the whole pipeline, including fault tests).
+// Infrastructure comes from the testkit global setup: env vars, else testcontainers,
+// else a local Kafka launched from the official jars.
+const infra = './packages/testkit/src/global-setup.ts';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'component',
+          include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
+          globalSetup: [infra],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts', 'tests/faults/**/*.test.ts'],
+          globalSetup: [infra],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
