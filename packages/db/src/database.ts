@@ -1,0 +1,38 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+// int8 (bigint) columns hold Kafka offsets and sequences; read them as JS bigint
+// rather than strings so arithmetic on them is exact and typed.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
+
+/** A kysely instance over a pg pool. `destroy()` closes the pool. */
+export const createDb = <DB>(url: string, options: { maxConnections?: number } = {}): Kysely<DB> =>
+  new Kysely<DB>({
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 }),
+    }),
+  });
+
+/**
+ * Creates the database named in `url` when it does not exist, connecting to the
+ * server's `postgres` database to do so. Safe to call from several processes at once.
+ */
+export const ensureDatabase = async (url: string): Promise<void> => {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (name === '' || name === 'postgres') return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created by a concurrent starter
+      });
+    }
+  } finally {
+    await client.end();
+  }
+};

@@ -1,0 +1,6 @@
+export * from './database.js';
+export * from './migrate.js';
+export * from './shared-migrations.js';
+export * from './tables.js';
+export * from './transactional-batch.js';
+export * from './outbox.js';

@@ -1,0 +1,32 @@
+import { sql } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+
+/** Tables every consuming service uses: consumer offsets and the outbox. */
+export const sharedMigrations: Record<string, Migration> = {
+  '0001_consumer_offsets_and_outbox': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .createTable('consumer_offsets')
+        .ifNotExists()
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('next_offset', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('consumer_offsets_pk', ['group_id', 'topic', 'partition'])
+        .execute();
+      await db.schema
+        .createTable('outbox')
+        .ifNotExists()
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('producer', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('key', 'text')
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('headers', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('outbox_producer_id').ifNotExists().on('outbox').columns(['producer', 'id']).execute();
+    },
+  },
+};

@@ -1,0 +1,25 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export interface ConsumerOffsetsTable {
+  group_id: string;
+  topic: string;
+  partition: number;
+  next_offset: bigint;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface OutboxTable {
+  id: Generated<bigint>;
+  producer: string;
+  topic: string;
+  key: string | null;
+  value: string;
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** Tables created by the shared migrations; each service's Database extends this. */
+export interface SharedTables {
+  consumer_offsets: ConsumerOffsetsTable;
+  outbox: OutboxTable;
+}
