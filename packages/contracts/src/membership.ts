@@ -43,5 +43,5 @@ export type MembershipEvent = z.infer<typeof MembershipEvent>;
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
 
 /** Deterministic id: a republished change carries the same id. */
-export const membershipEventId = (segmentId: string, customerId: string, seq: number): string =>
+export const membershipEventId = (segmentId: string, customerId: string, seq: number | bigint): string =>
   `${segmentId}:${customerId}:${seq}`;

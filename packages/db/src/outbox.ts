@@ -14,12 +14,13 @@ export interface OutboxMessage {
 const CHANNEL = 'segflow_outbox';
 
 /** Adds messages to the outbox inside the caller's transaction and wakes the relay on commit. */
-export const enqueueOutbox = async (
-  trx: Transaction<SharedTables> | Kysely<SharedTables>,
+export const enqueueOutbox = async <DB extends SharedTables>(
+  executor: Transaction<DB> | Kysely<DB>,
   producer: string,
   messages: OutboxMessage[],
 ): Promise<void> => {
   if (messages.length === 0) return;
+  const trx = executor as unknown as Kysely<SharedTables>;
   await trx
     .insertInto('outbox')
     .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) })))
@@ -28,8 +29,8 @@ export const enqueueOutbox = async (
   await sql`SELECT pg_notify(${CHANNEL}, ${producer})`.execute(trx);
 };
 
-export const countPendingOutbox = async (db: Kysely<SharedTables>, producer: string): Promise<number> => {
-  const row = await db
+export const countPendingOutbox = async <DB extends SharedTables>(executor: Kysely<DB>, producer: string): Promise<number> => {
+  const row = await (executor as unknown as Kysely<SharedTables>)
     .selectFrom('outbox')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('producer', '=', producer)
@@ -57,8 +58,8 @@ interface RelayLog {
  * under that customer's row lock, so their ids increase in commit order. A crash
  * between publish and delete republishes the same messages, with the same ids.
  */
-export const startOutboxRelay = async (options: {
-  db: Kysely<SharedTables>;
+export const startOutboxRelay = async <DB extends SharedTables>(options: {
+  db: Kysely<DB>;
   databaseUrl: string;
   bus: EventBus;
   producer: string;
@@ -67,7 +68,8 @@ export const startOutboxRelay = async (options: {
   idlePollMs?: number;
   onPublished?: (rows: { topic: string; value: string; createdAt: Date }[]) => void;
 }): Promise<OutboxRelay> => {
-  const { db, bus, producer, log } = options;
+  const { bus, producer, log } = options;
+  const db = options.db as unknown as Kysely<SharedTables>;
   const batchSize = options.batchSize ?? 500;
   const idlePollMs = options.idlePollMs ?? 1000;
   const lockKey = `segflow-outbox:${producer}`;

@@ -29,7 +29,7 @@ export const transactionalBatchHandler = <DB extends SharedTables>(
   return async (batch) => {
     const first = batch.messages[0];
     if (!first) return { kind: 'done', nextOffset: 0n };
-    let afterCommit: AfterCommit | void = undefined;
+    let afterCommit: AfterCommit | undefined;
     const outcome = await store.transaction().execute(async (trx): Promise<BatchOutcome> => {
       await trx
         .insertInto('consumer_offsets')
@@ -48,7 +48,7 @@ export const transactionalBatchHandler = <DB extends SharedTables>(
       const fresh = batch.messages.filter((m) => m.offset >= stored);
       const last = fresh.at(-1);
       if (!last) return { kind: 'done', nextOffset: stored };
-      afterCommit = await apply(trx as unknown as Transaction<DB>, fresh);
+      afterCommit = (await apply(trx as unknown as Transaction<DB>, fresh)) ?? undefined;
       const nextOffset = last.offset + 1n;
       await trx
         .updateTable('consumer_offsets')
@@ -60,19 +60,19 @@ export const transactionalBatchHandler = <DB extends SharedTables>(
       return { kind: 'done', nextOffset };
     });
     hooks.afterCommit?.();
-    if (afterCommit) await (afterCommit as AfterCommit)();
+    if (afterCommit) await afterCommit();
     return outcome;
   };
 };
 
 /** The stored positions of `assigned`, for the adapter to seek to on assignment. */
-export const storedOffsets = async (
-  db: Kysely<SharedTables>,
+export const storedOffsets = async <DB extends SharedTables>(
+  executor: Kysely<DB>,
   groupId: string,
   assigned: TopicPartition[],
 ): Promise<Map<string, bigint>> => {
   if (assigned.length === 0) return new Map();
-  const rows = await db
+  const rows = await (executor as unknown as Kysely<SharedTables>)
     .selectFrom('consumer_offsets')
     .select(['topic', 'partition', 'next_offset'])
     .where('group_id', '=', groupId)

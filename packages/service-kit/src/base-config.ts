@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+const brokerList = z
+  .string()
+  .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b !== ''))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port'));
+
+/**
+ * Environment variables every service reads (DESIGN §9). Services extend this object
+ * with their own; `parseConfig` reports every bad variable by name.
+ */
+export const baseEnv = {
+  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/segflow'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Prefix for every topic and consumer group, so that several deployments (or tests) share a cluster. */
+  SEGFLOW_NAMESPACE: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"').default(''),
+  SEGFLOW_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  SEGFLOW_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+};
+export const BaseConfig = z.object(baseEnv);
+export type BaseConfig = z.infer<typeof BaseConfig>;
+
+/** The topic names of DESIGN §1, under a namespace. */
+export const topicsFor = (namespace: string) => ({
+  purchase: `${namespace}events.purchase.v1`,
+  pageView: `${namespace}events.page-view.v1`,
+  emailOpen: `${namespace}events.email-open.v1`,
+  traits: `${namespace}events.traits.v1`,
+  customerEvents: `${namespace}customer-events.v1`,
+  dlq: `${namespace}customer-events.dlq.v1`,
+  profileChanges: `${namespace}profile-changes.v1`,
+  membership: `${namespace}segment-membership.v1`,
+});
+export type Topics = ReturnType<typeof topicsFor>;
+
+export const groupFor = (namespace: string, service: string): string => `${namespace}segflow-${service}`;

@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import { createDb, ensureDatabase } from '@segflow/db';
+import { createIngestService } from '@segflow/ingest';
+import { createKafkaEventBus } from '@segflow/kafka';
+import { createLogger, parseConfig } from '@segflow/observability';
+import { createProfileService } from '@segflow/profile';
+import type { ProfileDb } from '@segflow/profile';
+import { createSegmentService, redisOptions } from '@segflow/segment';
+import type { SegmentDb } from '@segflow/segment';
+import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
+import { AllConfig } from './config.js';
+
+const LOCAL_BROKER = '127.0.0.1:9092';
+
+// `pnpm start`: ingest, profile and segment in one process on one port. When nothing
+// answers at the default KAFKA_BROKERS, a local single-node Kafka is started (and left
+// running for the next start).
+runMain(async () => {
+  const config = parseConfig(AllConfig, process.env);
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow' });
+  if (!(await kafkaAnswers(config.KAFKA_BROKERS))) {
+    if (config.KAFKA_BROKERS.join(',') !== LOCAL_BROKER) {
+      throw new Error(`no Kafka answers at KAFKA_BROKERS=${config.KAFKA_BROKERS.join(',')}`);
+    }
+    log.info('no Kafka answers at 127.0.0.1:9092; starting a local broker');
+    await ensureLocalKafka({ port: 9092, persistent: true, log: (line) => log.info(line) });
+  }
+  await ensureDatabase(config.DATABASE_URL);
+  const db = createDb<ProfileDb & SegmentDb>(config.DATABASE_URL);
+  const redis = new Redis(config.REDIS_URL, redisOptions);
+  const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow', logger: log });
+  const shared = {
+    bus,
+    log,
+    topics: topicsFor(config.SEGFLOW_NAMESPACE),
+    namespace: config.SEGFLOW_NAMESPACE,
+    partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+  };
+  await runServices({
+    log,
+    title: 'segflow',
+    host: config.HOST,
+    port: config.PORT,
+    shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    modules: [
+      createIngestService(shared),
+      createProfileService({ ...shared, db, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES }),
+      createSegmentService({ ...shared, db, databaseUrl: config.DATABASE_URL, redis }),
+    ],
+    resources: [
+      { name: 'kafka', close: () => bus.close() },
+      { name: 'redis', close: async () => void redis.disconnect() },
+      { name: 'postgres', close: () => db.destroy() },
+    ],
+  });
+  log.info({ url: `http://127.0.0.1:${config.PORT}`, docs: `http://127.0.0.1:${config.PORT}/docs` }, 'segflow is running');
+});

@@ -1,0 +1,51 @@
+import type { EventType } from '@segflow/contracts';
+import type { EventBus, Subscription } from '@segflow/kafka';
+import type { Logger } from '@segflow/observability';
+import type { ServiceModule, Topics } from '@segflow/service-kit';
+import { groupFor } from '@segflow/service-kit';
+import { eventsRoutes } from './entry-points/http/events.routes.js';
+import { forwardSourceEvents } from './entry-points/kafka/source-events.handler.js';
+
+export interface IngestDeps {
+  bus: EventBus;
+  log: Logger;
+  topics: Topics;
+  namespace: string;
+  partitions: number;
+  now?: () => Date;
+}
+
+/** The ingest service: HTTP and source topics in, validated events on `customer-events.v1` out. */
+export const createIngestService = (deps: IngestDeps): ServiceModule => {
+  const { bus, topics } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log.child({ service: 'ingest' });
+  const typeOfTopic = new Map<string, EventType>([
+    [topics.purchase, 'purchase'],
+    [topics.pageView, 'page_view'],
+    [topics.emailOpen, 'email_open'],
+    [topics.traits, 'traits'],
+  ]);
+  let subscription: Subscription | null = null;
+
+  return {
+    name: 'ingest',
+    routes: eventsRoutes({ bus, customerEventsTopic: topics.customerEvents, now }),
+    start: async () => {
+      await bus.createTopics(
+        [...typeOfTopic.keys(), topics.customerEvents, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })),
+      );
+      subscription = await bus.subscribe({
+        groupId: groupFor(deps.namespace, 'ingest'),
+        topics: [...typeOfTopic.keys()],
+        handler: forwardSourceEvents({ bus, typeOfTopic, customerEventsTopic: topics.customerEvents, dlqTopic: topics.dlq, now, log }),
+      });
+    },
+    stop: async () => {
+      await subscription?.stop();
+      subscription = null;
+    },
+    readiness: [{ name: 'kafka', check: async () => subscription?.ready ?? false }],
+    alive: () => true,
+  };
+};

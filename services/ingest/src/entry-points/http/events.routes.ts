@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ApiError, EventsRequest, EventsResponse } from '@segflow/contracts';
+import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import { acceptEvent } from '../../domain/accept-event.js';
+
+/**
+ * `POST /v1/events`: one event or `{ events: [...] }`. Each event is validated on its own;
+ * the valid ones are published (acknowledged by Kafka) before the answer. 202 with the
+ * rejected ones listed when at least one was accepted; 400 when none was.
+ */
+export const eventsRoutes =
+  (deps: { bus: EventBus; customerEventsTopic: string; now: () => Date }): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/v1/events',
+      {
+        schema: {
+          summary: 'Send one event or a batch of up to 1000',
+          tags: ['events'],
+          body: EventsRequest,
+          response: { 202: EventsResponse, 400: ApiError },
+        },
+      },
+      async (request, reply) => {
+        const body: unknown = request.body;
+        const raws = 'events' in request.body && Array.isArray(request.body.events) ? (request.body.events as unknown[]) : [body];
+        const now = deps.now();
+        const accepted: OutgoingMessage[] = [];
+        const rejected: EventsResponse['rejected'] = [];
+        raws.forEach((raw, index) => {
+          const result = acceptEvent(raw, now);
+          if (result.ok) {
+            accepted.push({ key: result.event.customerId, value: JSON.stringify(result.event) });
+          } else {
+            const eventId = (raw as { eventId?: unknown } | null)?.eventId;
+            rejected.push({ index, ...(typeof eventId === 'string' ? { eventId } : {}), errors: result.errors });
+          }
+        });
+        if (accepted.length === 0) {
+          return reply.code(400).send({
+            error: 'validation_failed',
+            message: raws.length === 1 ? 'the event is invalid' : 'every event is invalid',
+            details: { accepted: 0, rejected },
+          });
+        }
+        await deps.bus.publish(deps.customerEventsTopic, accepted);
+        return reply.code(202).send({ accepted: accepted.length, rejected });
+      },
+    );
+  };

@@ -1,0 +1,27 @@
+import { createKafkaEventBus } from '@segflow/kafka';
+import { createLogger, parseConfig } from '@segflow/observability';
+import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createIngestService } from './app.js';
+import { IngestConfig } from './config.js';
+
+runMain(async () => {
+  const config = parseConfig(IngestConfig, process.env);
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-ingest' });
+  const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-ingest', logger: log });
+  const ingest = createIngestService({
+    bus,
+    log,
+    topics: topicsFor(config.SEGFLOW_NAMESPACE),
+    namespace: config.SEGFLOW_NAMESPACE,
+    partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+  });
+  await runServices({
+    log,
+    title: 'segflow ingest',
+    host: config.HOST,
+    port: config.PORT,
+    shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    modules: [ingest],
+    resources: [{ name: 'kafka', close: () => bus.close() }],
+  });
+});

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { profiles } from './0001-profiles.js';
+
+/** The profile service's migrations, applied in name order at start. */
+export const profileMigrations: Record<string, Migration> = {
+  '0001-profiles': profiles,
+};

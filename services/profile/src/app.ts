@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import { migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import type { OutboxRelay } from '@segflow/db';
+import type { EventBus, Subscription } from '@segflow/kafka';
+import type { Logger } from '@segflow/observability';
+import { currencyConverter } from '@segflow/profile-model';
+import type { ServiceModule, Topics } from '@segflow/service-kit';
+import { groupFor } from '@segflow/service-kit';
+import { sql } from 'kysely';
+import { profileMigrations } from '../migrations/index.js';
+import type { ProfileDb } from './data-access/tables.js';
+import { customersRoutes } from './entry-points/http/customers.routes.js';
+import { applyCustomerEvents, PROFILE_OUTBOX } from './entry-points/kafka/customer-events.handler.js';
+
+export interface ProfileDeps {
+  db: Kysely<ProfileDb>;
+  databaseUrl: string;
+  bus: EventBus;
+  log: Logger;
+  topics: Topics;
+  namespace: string;
+  partitions: number;
+  baseCurrency: string;
+  fxRates: Readonly<Record<string, number>>;
+  now?: () => Date;
+  /** Runs right after a batch transaction commits, before the Kafka commit (fault tests). */
+  afterDbCommit?: () => void;
+}
+
+export const migrateProfile = async (db: Kysely<ProfileDb>): Promise<void> => {
+  await migrateToLatest(db as Kysely<unknown>, 'shared', sharedMigrations);
+  await migrateToLatest(db as Kysely<unknown>, 'profile', profileMigrations);
+};
+
+/** The profile service: `customer-events.v1` in, profiles in Postgres, `profile-changes.v1` out. */
+export const createProfileService = (deps: ProfileDeps): ServiceModule => {
+  const { db, bus, topics } = deps;
+  const log = deps.log.child({ service: 'profile' });
+  const groupId = groupFor(deps.namespace, 'profile');
+  let subscription: Subscription | null = null;
+  let relay: OutboxRelay | null = null;
+
+  return {
+    name: 'profile',
+    routes: customersRoutes({ db }),
+    start: async () => {
+      await migrateProfile(db);
+      await bus.createTopics([topics.customerEvents, topics.dlq, topics.profileChanges].map((topic) => ({ topic, partitions: deps.partitions })));
+      relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: PROFILE_OUTBOX, log });
+      const apply = applyCustomerEvents({
+        bus,
+        dlqTopic: topics.dlq,
+        profileChangesTopic: topics.profileChanges,
+        toBase: currencyConverter(deps.baseCurrency, deps.fxRates),
+        now: deps.now ?? (() => new Date()),
+        log,
+      });
+      subscription = await bus.subscribe({
+        groupId,
+        topics: [topics.customerEvents],
+        handler: transactionalBatchHandler(db, groupId, apply, { afterCommit: deps.afterDbCommit }),
+        startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
+      });
+    },
+    stop: async () => {
+      await subscription?.stop();
+      subscription = null;
+      await relay?.stop();
+      relay = null;
+    },
+    readiness: [
+      { name: 'kafka', check: async () => subscription?.ready ?? false },
+      { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
+    ],
+    alive: () => true,
+  };
+};

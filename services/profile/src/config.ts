@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { baseEnv } from '@segflow/service-kit';
+
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "EUR"');
+
+export const profileEnv = {
+  SEGFLOW_BASE_CURRENCY: currencyCode.default('EUR'),
+  /** JSON object: currency → how many base-currency units one unit is worth, e.g. {"USD":0.92}. */
+  SEGFLOW_FX_RATES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object such as {"USD":0.92}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(currencyCode, z.number().positive())),
+  /** Test-only crash point, to prove redelivery after a crash changes nothing. */
+  SEGFLOW_FAILPOINT: z.enum(['profile.after-db-commit']).optional(),
+};
+
+export const ProfileConfig = z.object({ ...baseEnv, ...profileEnv });
+export type ProfileConfig = z.infer<typeof ProfileConfig>;

@@ -1,0 +1,58 @@
+import type { CustomerEvent } from '@segflow/contracts';
+import type { ApplyBatch } from '@segflow/db';
+import { enqueueOutbox } from '@segflow/db';
+import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import { toDlqMessage } from '@segflow/kafka';
+import type { Logger } from '@segflow/observability';
+import type { ToBaseCurrency } from '@segflow/profile-model';
+import { claimEventIds, lockProfiles, saveProfiles } from '../../data-access/profile.repository.js';
+import type { ProfileDb } from '../../data-access/tables.js';
+import { applyEvents } from '../../domain/apply-events.js';
+import { triageCustomerEvent } from '../../domain/triage.js';
+
+export const PROFILE_OUTBOX = 'profile';
+
+/**
+ * Applies a batch of `customer-events.v1` inside the batch transaction: poison to the
+ * DLQ (acknowledged before commit), eventId dedupe, profile upsert under row locks,
+ * and one `profile-changes.v1` message per changed customer through the outbox.
+ */
+export const applyCustomerEvents =
+  (deps: {
+    bus: EventBus;
+    dlqTopic: string;
+    profileChangesTopic: string;
+    toBase: ToBaseCurrency;
+    now: () => Date;
+    log: Logger;
+  }): ApplyBatch<ProfileDb> =>
+  async (trx, messages) => {
+    const now = deps.now();
+    const events: CustomerEvent[] = [];
+    const poison: OutgoingMessage[] = [];
+    const seen = new Set<string>();
+    for (const message of messages) {
+      const result = triageCustomerEvent(message.value, deps.toBase);
+      if (!result.ok) {
+        poison.push(toDlqMessage(message, { reason: result.reason, errors: result.errors }, now));
+      } else if (!seen.has(result.event.eventId)) {
+        seen.add(result.event.eventId);
+        events.push(result.event);
+      }
+    }
+    const fresh = await claimEventIds(trx, events);
+    const toApply = events.filter((e) => fresh.has(e.eventId));
+    const current = await lockProfiles(trx, [...new Set(toApply.map((e) => e.customerId))]);
+    const { changed, changes } = applyEvents(current, toApply, { now, toBase: deps.toBase });
+    await saveProfiles(trx, changed);
+    await enqueueOutbox(
+      trx,
+      PROFILE_OUTBOX,
+      changes.map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: JSON.stringify(change) })),
+    );
+    if (poison.length > 0) {
+      await deps.bus.publish(deps.dlqTopic, poison);
+      deps.log.warn({ count: poison.length }, 'customer events sent to the DLQ');
+    }
+    deps.log.debug({ applied: toApply.length, duplicates: events.length - toApply.length, dlq: poison.length }, 'batch applied');
+  };

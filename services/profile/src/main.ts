@@ -1,0 +1,39 @@
+import { createDb, ensureDatabase } from '@segflow/db';
+import { createKafkaEventBus } from '@segflow/kafka';
+import { createLogger, parseConfig } from '@segflow/observability';
+import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createProfileService } from './app.js';
+import { ProfileConfig } from './config.js';
+import type { ProfileDb } from './data-access/tables.js';
+
+runMain(async () => {
+  const config = parseConfig(ProfileConfig, process.env);
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-profile' });
+  await ensureDatabase(config.DATABASE_URL);
+  const db = createDb<ProfileDb>(config.DATABASE_URL);
+  const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-profile', logger: log });
+  const profile = createProfileService({
+    db,
+    databaseUrl: config.DATABASE_URL,
+    bus,
+    log,
+    topics: topicsFor(config.SEGFLOW_NAMESPACE),
+    namespace: config.SEGFLOW_NAMESPACE,
+    partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+    baseCurrency: config.SEGFLOW_BASE_CURRENCY,
+    fxRates: config.SEGFLOW_FX_RATES,
+    afterDbCommit: config.SEGFLOW_FAILPOINT === 'profile.after-db-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+  });
+  await runServices({
+    log,
+    title: 'segflow profile',
+    host: config.HOST,
+    port: config.PORT,
+    shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    modules: [profile],
+    resources: [
+      { name: 'kafka', close: () => bus.close() },
+      { name: 'postgres', close: () => db.destroy() },
+    ],
+  });
+});

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { segments } from './0001-segments.js';
+
+/** The segment service's migrations, applied in name order at start. */
+export const segmentMigrations: Record<string, Migration> = {
+  '0001-segments': segments,
+};

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import type { OutboxRelay } from '@segflow/db';
+import type { EventBus, Subscription } from '@segflow/kafka';
+import type { Logger } from '@segflow/observability';
+import type { ServiceModule, Topics } from '@segflow/service-kit';
+import { groupFor } from '@segflow/service-kit';
+import { segmentMigrations } from '../migrations/index.js';
+import { membershipCache } from './data-access/membership-cache.js';
+import type { SegmentDb } from './data-access/tables.js';
+import { segmentCompiler } from './domain/decide.js';
+import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
+import { segmentsRoutes } from './entry-points/http/segments.routes.js';
+import { applyProfileChanges, SEGMENT_OUTBOX } from './entry-points/kafka/profile-changes.handler.js';
+
+export interface SegmentDeps {
+  db: Kysely<SegmentDb>;
+  databaseUrl: string;
+  redis: Redis;
+  bus: EventBus;
+  log: Logger;
+  topics: Topics;
+  namespace: string;
+  partitions: number;
+  now?: () => Date;
+}
+
+export const migrateSegment = async (db: Kysely<SegmentDb>): Promise<void> => {
+  await migrateToLatest(db as Kysely<unknown>, 'shared', sharedMigrations);
+  await migrateToLatest(db as Kysely<unknown>, 'segment', segmentMigrations);
+};
+
+/** The segment service: `profile-changes.v1` in, memberships in Postgres and Redis, CloudEvents out. */
+export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
+  const { db, bus, topics } = deps;
+  const log = deps.log.child({ service: 'segment' });
+  const now = deps.now ?? (() => new Date());
+  const groupId = groupFor(deps.namespace, 'segment');
+  const cache = membershipCache(deps.redis, deps.namespace);
+  let subscription: Subscription | null = null;
+  let relay: OutboxRelay | null = null;
+
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(segmentsRoutes({ db, cache, membershipTopic: topics.membership, now, log }));
+    await app.register(customerSegmentsRoutes({ db, cache, log }));
+  };
+
+  return {
+    name: 'segment',
+    routes,
+    start: async () => {
+      await migrateSegment(db);
+      await bus.createTopics([topics.profileChanges, topics.membership, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })));
+      relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: SEGMENT_OUTBOX, log });
+      const apply = applyProfileChanges({
+        bus,
+        dlqTopic: topics.dlq,
+        membershipTopic: topics.membership,
+        compile: segmentCompiler(),
+        cache,
+        now,
+        log,
+      });
+      subscription = await bus.subscribe({
+        groupId,
+        topics: [topics.profileChanges],
+        handler: transactionalBatchHandler(db, groupId, apply),
+        startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
+      });
+    },
+    stop: async () => {
+      await subscription?.stop();
+      subscription = null;
+      await relay?.stop();
+      relay = null;
+    },
+    readiness: [
+      { name: 'kafka', check: async () => subscription?.ready ?? false },
+      { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
+      { name: 'redis', optional: true, check: async () => (await deps.redis.ping()) === 'PONG' },
+    ],
+    alive: () => true,
+  };
+};

@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { ProfileSnapshot } from '@segflow/contracts';
+import type { MembershipDecision, MembershipState } from '../domain/decide.js';
+import type { SegmentDb } from './tables.js';
+
+type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
+
+/** The stored snapshots of `customerIds`, row-locked for the batch. */
+export const lockCustomerProfiles = async (trx: Db, customerIds: string[]): Promise<Map<string, ProfileSnapshot>> => {
+  if (customerIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('customer_profiles')
+    .select(['customer_id', 'profile'])
+    .where('customer_id', 'in', customerIds)
+    .forUpdate()
+    .execute();
+  return new Map(rows.map((r) => [r.customer_id, r.profile]));
+};
+
+export const saveCustomerProfiles = async (trx: Db, profiles: ProfileSnapshot[], evaluatedAt: Date): Promise<void> => {
+  if (profiles.length === 0) return;
+  await trx
+    .insertInto('customer_profiles')
+    .values(profiles.map((p) => ({ customer_id: p.customerId, version: p.version, profile: JSON.stringify(p), evaluated_at: evaluatedAt })))
+    .onConflict((oc) =>
+      oc.column('customer_id').doUpdateSet((eb) => ({
+        version: eb.ref('excluded.version'),
+        profile: eb.ref('excluded.profile'),
+        evaluated_at: eb.ref('excluded.evaluated_at'),
+      })),
+    )
+    .execute();
+};
+
+/** customerId → segmentId → state, for the customers of a batch. */
+export const loadMemberships = async (db: Db, customerIds: string[]): Promise<Map<string, Map<string, MembershipState>>> => {
+  const result = new Map<string, Map<string, MembershipState>>();
+  if (customerIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['customer_id', 'segment_id', 'is_member', 'seq'])
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  for (const row of rows) {
+    const forCustomer = result.get(row.customer_id) ?? new Map<string, MembershipState>();
+    forCustomer.set(row.segment_id, { isMember: row.is_member, seq: row.seq });
+    result.set(row.customer_id, forCustomer);
+  }
+  return result;
+};
+
+/**
+ * Writes decisions by compare-and-set in one statement: a row moves to `seq` only if
+ * it is still at `fromSeq` (a new row starts at 1). Returns the decisions that won;
+ * on a replay the rows have already moved, so nothing is returned and nothing emitted.
+ */
+export const compareAndSetMemberships = async (
+  trx: Db,
+  decisions: MembershipDecision[],
+  changedAt: Date,
+): Promise<MembershipDecision[]> => {
+  if (decisions.length === 0) return [];
+  const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
+    INSERT INTO memberships AS m (customer_id, segment_id, is_member, seq, entered_at, changed_at)
+    SELECT d.customer_id, d.segment_id, d.is_member, d.seq, CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
+    FROM unnest(${decisions.map((d) => d.customerId)}::text[], ${decisions.map((d) => d.segment.id)}::text[],
+                ${decisions.map((d) => d.isMember)}::boolean[], ${decisions.map((d) => d.seq.toString())}::bigint[])
+      AS d(customer_id, segment_id, is_member, seq)
+    ON CONFLICT (customer_id, segment_id) DO UPDATE
+      SET is_member = excluded.is_member, seq = excluded.seq, entered_at = excluded.entered_at, changed_at = excluded.changed_at
+      WHERE m.seq = excluded.seq - 1
+    RETURNING m.customer_id, m.segment_id, m.seq`.execute(trx);
+  const won = new Set(result.rows.map((r) => `${r.customer_id}\u0000${r.segment_id}\u0000${r.seq}`));
+  return decisions.filter((d) => won.has(`${d.customerId}\u0000${d.segment.id}\u0000${d.seq}`));
+};
+
+/** Exits every member of a segment (it is being deleted); returns the decisions made. */
+export const exitAllMembers = async (
+  trx: Db,
+  segment: { id: string; name: string; version: number },
+  changedAt: Date,
+): Promise<MembershipDecision[]> => {
+  const rows = await trx
+    .updateTable('memberships')
+    .set((eb) => ({ is_member: false, seq: eb('seq', '+', 1n), entered_at: null, changed_at: changedAt }))
+    .where('segment_id', '=', segment.id)
+    .where('is_member', '=', true)
+    .returning(['customer_id', 'seq'])
+    .execute();
+  return rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [] }));
+};
+
+export interface StoredCustomerSegments {
+  /** The latest decision reflected: the last evaluation or membership change. */
+  evaluatedAt: Date;
+  memberships: { segmentId: string; name: string; isMember: boolean; seq: bigint; enteredAt: Date | null }[];
+}
+
+/** A customer's memberships from Postgres (the source of truth); null for an unknown customer. */
+export const readCustomerSegments = async (db: Db, customerId: string): Promise<StoredCustomerSegments | null> => {
+  const profile = await db.selectFrom('customer_profiles').select('evaluated_at').where('customer_id', '=', customerId).executeTakeFirst();
+  if (!profile) return null;
+  const rows = await db
+    .selectFrom('memberships as m')
+    .leftJoin('segments as s', 's.id', 'm.segment_id')
+    .select(['m.segment_id', 's.name', 'm.is_member', 'm.seq', 'm.entered_at', 'm.changed_at'])
+    .where('m.customer_id', '=', customerId)
+    .orderBy('m.segment_id')
+    .execute();
+  const lastChange = rows.reduce((latest, r) => (r.changed_at > latest ? r.changed_at : latest), profile.evaluated_at);
+  return {
+    evaluatedAt: lastChange,
+    memberships: rows.map((r) => ({ segmentId: r.segment_id, name: r.name ?? r.segment_id, isMember: r.is_member, seq: r.seq, enteredAt: r.entered_at })),
+  };
+};
+
+/** One page of a segment's members, ordered by customer id, after `cursor`. */
+export const listMembers = async (db: Db, segmentId: string, cursor: string | null, limit: number) =>
+  db
+    .selectFrom('memberships')
+    .select(['customer_id', 'entered_at'])
+    .where('segment_id', '=', segmentId)
+    .where('is_member', '=', true)
+    .$if(cursor !== null, (qb) => qb.where('customer_id', '>', cursor!))
+    .orderBy('customer_id')
+    .limit(limit)
+    .execute();

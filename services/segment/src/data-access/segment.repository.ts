@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Rule, Segment } from '@segflow/contracts';
+import type { SegmentDb } from './tables.js';
+
+type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
+type SegmentRow = Selectable<SegmentDb['segments']>;
+
+export interface SegmentDefinition {
+  id: string;
+  name: string;
+  description: string;
+  rule: Rule;
+  enabled: boolean;
+}
+
+const toSegment = (row: SegmentRow, stats: { size: number; lastChangeAt: Date | null }): Segment => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  rule: row.rule,
+  enabled: row.enabled,
+  version: row.version,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+  size: stats.size,
+  lastChangeAt: stats.lastChangeAt?.toISOString() ?? null,
+});
+
+const statsOf = async (db: Db, ids: string[]) => {
+  if (ids.length === 0) return new Map<string, { size: number; lastChangeAt: Date | null }>();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['segment_id', sql<string>`count(*) FILTER (WHERE is_member)`.as('size'), sql<Date | null>`max(changed_at)`.as('last_change_at')])
+    .where('segment_id', 'in', ids)
+    .groupBy('segment_id')
+    .execute();
+  return new Map(rows.map((r) => [r.segment_id, { size: Number(r.size), lastChangeAt: r.last_change_at }]));
+};
+
+const withStats = async (db: Db, rows: SegmentRow[]): Promise<Segment[]> => {
+  const stats = await statsOf(db, rows.map((r) => r.id));
+  return rows.map((row) => toSegment(row, stats.get(row.id) ?? { size: 0, lastChangeAt: null }));
+};
+
+/** Inserts a new segment at version 1; returns null when the id is taken. */
+export const insertSegment = async (db: Db, definition: SegmentDefinition): Promise<Segment | null> => {
+  const row = await db
+    .insertInto('segments')
+    .values({ ...definition, rule: JSON.stringify(definition.rule), version: 1 })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toSegment(row, { size: 0, lastChangeAt: null }) : null;
+};
+
+/** Replaces a definition and bumps its version; null when there is no such segment. */
+export const updateSegment = async (db: Db, definition: SegmentDefinition): Promise<Segment | null> => {
+  const row = await db
+    .updateTable('segments')
+    .set((eb) => ({
+      name: definition.name,
+      description: definition.description,
+      rule: JSON.stringify(definition.rule),
+      enabled: definition.enabled,
+      version: eb('version', '+', 1),
+      updated_at: sql<Date>`now()`,
+    }))
+    .where('id', '=', definition.id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? (await withStats(db, [row]))[0]! : null;
+};
+
+export const findSegment = async (db: Db, id: string): Promise<Segment | null> => {
+  const row = await db.selectFrom('segments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? (await withStats(db, [row]))[0]! : null;
+};
+
+export const listSegments = async (db: Db): Promise<Segment[]> =>
+  withStats(db, await db.selectFrom('segments').selectAll().orderBy('id').execute());
+
+/**
+ * The enabled segments, share-locked for the rest of the transaction so that a
+ * definition cannot change or disappear while a batch evaluates against it.
+ */
+export const lockEnabledSegments = async (trx: Transaction<SegmentDb>) =>
+  trx.selectFrom('segments').select(['id', 'name', 'version', 'rule']).where('enabled', '=', true).forShare().execute();
+
+/** Locks and deletes a segment row; returns what it was, or null. */
+export const deleteSegmentRow = async (trx: Transaction<SegmentDb>, id: string) =>
+  (await trx.deleteFrom('segments').where('id', '=', id).returning(['id', 'name', 'version']).executeTakeFirst()) ?? null;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { ApiError, CustomerSegments } from '@segflow/contracts';
+import type { Logger } from '@segflow/observability';
+import type { MembershipCache } from '../../data-access/membership-cache.js';
+import { readCustomerSegments } from '../../data-access/membership.repository.js';
+import type { SegmentDb } from '../../data-access/tables.js';
+
+/**
+ * `GET /v1/customers/{id}/segments`: Redis first; on a miss, or when Redis does not
+ * answer, Postgres — which then fills the cache. 404 for a customer never evaluated.
+ */
+export const customerSegmentsRoutes =
+  (deps: { db: Kysely<SegmentDb>; cache: MembershipCache; log: Logger }): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/customers/:id/segments',
+      {
+        schema: {
+          summary: 'The segments a customer is in',
+          tags: ['customers'],
+          params: z.object({ id: z.string().min(1).max(128) }),
+          response: { 200: CustomerSegments, 404: ApiError },
+        },
+      },
+      async (request, reply) => {
+        const customerId = request.params.id;
+        const cached = await deps.cache.read(customerId).catch((err: unknown) => {
+          request.log.warn({ err }, 'membership cache unavailable; reading Postgres');
+          return null;
+        });
+        if (cached) return cached;
+        const stored = await readCustomerSegments(deps.db, customerId);
+        if (!stored) return reply.code(404).send({ error: 'not_found', message: `no customer ${customerId}` });
+        await deps.cache
+          .fill(customerId, stored.memberships.map((m) => ({ ...m, enteredAt: m.enteredAt?.toISOString() ?? null })), stored.evaluatedAt)
+          .catch((err: unknown) => deps.log.debug({ err }, 'membership cache fill skipped'));
+        return {
+          customerId,
+          segments: stored.memberships
+            .filter((m) => m.isMember)
+            .map((m) => ({ segmentId: m.segmentId, name: m.name, enteredAt: (m.enteredAt ?? stored.evaluatedAt).toISOString() })),
+          asOf: stored.evaluatedAt.toISOString(),
+        };
+      },
+    );
+  };

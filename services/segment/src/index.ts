@@ -1,0 +1,5 @@
+export { createSegmentService, migrateSegment } from './app.js';
+export type { SegmentDeps } from './app.js';
+export { SegmentConfig } from './config.js';
+export { redisOptions } from './data-access/redis-options.js';
+export type { SegmentDb } from './data-access/tables.js';

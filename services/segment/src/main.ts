@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import { createDb, ensureDatabase } from '@segflow/db';
+import { createKafkaEventBus } from '@segflow/kafka';
+import { createLogger, parseConfig } from '@segflow/observability';
+import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createSegmentService } from './app.js';
+import { SegmentConfig } from './config.js';
+import { redisOptions } from './data-access/redis-options.js';
+import type { SegmentDb } from './data-access/tables.js';
+
+runMain(async () => {
+  const config = parseConfig(SegmentConfig, process.env);
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-segment' });
+  await ensureDatabase(config.DATABASE_URL);
+  const db = createDb<SegmentDb>(config.DATABASE_URL);
+  const redis = new Redis(config.REDIS_URL, redisOptions);
+  const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-segment', logger: log });
+  const segment = createSegmentService({
+    db,
+    databaseUrl: config.DATABASE_URL,
+    redis,
+    bus,
+    log,
+    topics: topicsFor(config.SEGFLOW_NAMESPACE),
+    namespace: config.SEGFLOW_NAMESPACE,
+    partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+  });
+  await runServices({
+    log,
+    title: 'segflow segment',
+    host: config.HOST,
+    port: config.PORT,
+    shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    modules: [segment],
+    resources: [
+      { name: 'kafka', close: () => bus.close() },
+      { name: 'redis', close: async () => void redis.disconnect() },
+      { name: 'postgres', close: () => db.destroy() },
+    ],
+  });
+});

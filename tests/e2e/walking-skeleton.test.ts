@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MembershipEvent } from '@segflow/contracts';
+import { readDlqHeaders } from '@segflow/kafka';
+import { uniqueName } from '@segflow/testkit';
+import { eventually } from '../support/eventually.js';
+import { purchase } from '../support/events.js';
+import { collect, http, startSystem } from '../support/system.js';
+import type { Collector, TestSystem } from '../support/system.js';
+
+describe('pipeline: events in, segment membership out', () => {
+  let system: TestSystem;
+  let membership: Collector;
+  let dlq: Collector;
+
+  beforeAll(async () => {
+    system = await startSystem();
+    membership = await collect(system.bus, system.topics.membership);
+    dlq = await collect(system.bus, system.topics.dlq);
+    const created = await http('POST', `${system.url}/v1/segments`, {
+      id: 'frequent-buyers',
+      name: 'Frequent buyers',
+      rule: { field: 'purchase.count', op: 'gte', value: 3 },
+    });
+    expect(created.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await membership?.stop();
+    await dlq?.stop();
+    await system?.stop();
+  });
+
+  const entriesFor = (customerId: string) =>
+    membership.json<MembershipEvent>().filter((e) => e.subject === customerId && e.type === 'segflow.segment.entered');
+  const profileOf = (customerId: string) => http('GET', `${system.url}/v1/customers/${customerId}`);
+
+  it('enters a customer after three purchases sent over HTTP, once, and lists the segment', async () => {
+    const customerId = uniqueName('c');
+    for (let i = 0; i < 3; i++) {
+      expect((await http('POST', `${system.url}/v1/events`, purchase(customerId))).status).toBe(202);
+    }
+
+    const [entered] = await eventually(async () => entriesFor(customerId), (events) => events.length >= 1, { what: 'segment entered' });
+    expect(entered).toMatchObject({
+      specversion: '1.0',
+      id: `frequent-buyers:${customerId}:1`,
+      type: 'segflow.segment.entered',
+      source: 'segflow/segment',
+      data: { customerId, segmentId: 'frequent-buyers', segmentName: 'Frequent buyers', segmentVersion: 1, reason: 'event', profileVersion: 3 },
+    });
+    // `was` is the count in the previous snapshot the segment service saw: 2, or null
+    // when the three purchases reached it as one profile change.
+    expect(entered!.data.explanation).toEqual([{ path: '', field: 'purchase.count', op: 'gte', value: 3, actual: 3, was: expect.toBeOneOf([2, null]) }]);
+
+    const segments = await http('GET', `${system.url}/v1/customers/${customerId}/segments`);
+    expect(segments.status).toBe(200);
+    expect(segments.body.segments).toEqual([{ segmentId: 'frequent-buyers', name: 'Frequent buyers', enteredAt: expect.any(String) }]);
+
+    // a fourth purchase keeps the customer in: no second entry
+    await http('POST', `${system.url}/v1/events`, purchase(customerId));
+    await eventually(() => profileOf(customerId), (r) => r.body?.purchase?.count === 4, { what: 'fourth purchase applied' });
+    expect(entriesFor(customerId)).toHaveLength(1);
+  });
+
+  it('counts an event sent twice with the same eventId once', async () => {
+    const customerId = uniqueName('c');
+    const event = purchase(customerId, { amount: 40 });
+    await http('POST', `${system.url}/v1/events`, event);
+    await http('POST', `${system.url}/v1/events`, { events: [event, event] });
+    await http('POST', `${system.url}/v1/events`, purchase(customerId, { amount: 2 }));
+
+    const profile = await eventually(() => profileOf(customerId), (r) => r.body?.version === 2, { what: 'two distinct events applied' });
+    expect(profile.body.purchase).toMatchObject({ count: 2, total: 42 });
+    expect(entriesFor(customerId)).toEqual([]);
+  });
+
+  it('takes events produced straight onto the source topic the same way', async () => {
+    const customerId = uniqueName('c');
+    await system.bus.publish(
+      system.topics.purchase,
+      [1, 2, 3].map(() => ({ key: customerId, value: JSON.stringify(purchase(customerId)) })),
+    );
+    const [entered] = await eventually(async () => entriesFor(customerId), (events) => events.length === 1, { what: 'segment entered' });
+    expect(entered?.data.profileVersion).toBe(3);
+  });
+
+  it('sends a malformed source message to the DLQ with its reason and keeps going', async () => {
+    const customerId = uniqueName('c');
+    await system.bus.publish(system.topics.purchase, [
+      { key: customerId, value: '{"eventId": "broken"' },
+      { key: customerId, value: JSON.stringify(purchase(customerId, { amount: -5 })) },
+      { key: customerId, value: JSON.stringify(purchase(customerId)) },
+    ]);
+
+    const rejected = await eventually(
+      async () => dlq.messages.filter((m) => m.key === customerId),
+      (messages) => messages.length === 2,
+      { what: 'two messages on the DLQ' },
+    );
+    const [notJson, negative] = rejected.map(readDlqHeaders);
+    expect(notJson).toMatchObject({ reason: 'invalid_json', originTopic: system.topics.purchase });
+    expect(negative).toMatchObject({ reason: 'invalid_event', originTopic: system.topics.purchase });
+    expect(JSON.stringify(negative!.errors)).toContain('amount');
+    expect(rejected[0]!.value!.toString()).toBe('{"eventId": "broken"');
+
+    const profile = await eventually(() => profileOf(customerId), (r) => r.status === 200, { what: 'the valid purchase applied' });
+    expect(profile.body.purchase.count).toBe(1);
+  });
+
+  it('answers 400 with per-event errors over HTTP and accepts the valid part of a batch', async () => {
+    const customerId = uniqueName('c');
+    const single = await http('POST', `${system.url}/v1/events`, { ...purchase(customerId), currency: 'euro' });
+    expect(single.status).toBe(400);
+    expect(single.body).toMatchObject({ error: 'validation_failed', details: { rejected: [{ index: 0, errors: [{ path: 'currency' }] }] } });
+
+    const batch = await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId), { type: 'purchase' }] });
+    expect(batch.status).toBe(202);
+    expect(batch.body.accepted).toBe(1);
+    expect(batch.body.rejected).toMatchObject([{ index: 1 }]);
+  });
+});

@@ -1,0 +1,13 @@
+import { randomUUID } from 'node:crypto';
+
+/** A valid purchase for `customerId`, unique unless an eventId is given. */
+export const purchase = (customerId: string, overrides: Record<string, unknown> = {}) => ({
+  eventId: `evt-${randomUUID()}`,
+  type: 'purchase',
+  customerId,
+  occurredAt: new Date().toISOString(),
+  orderId: `o-${randomUUID()}`,
+  amount: 25,
+  currency: 'EUR',
+  ...overrides,
+});

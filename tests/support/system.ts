@@ -1,0 +1,101 @@
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { createDb } from '@segflow/db';
+import { createIngestService } from '@segflow/ingest';
+import { createKafkaEventBus } from '@segflow/kafka';
+import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
+import { createLogger } from '@segflow/observability';
+import type { ProfileDb } from '@segflow/profile';
+import { createProfileService } from '@segflow/profile';
+import type { SegmentDb } from '@segflow/segment';
+import { createSegmentService, redisOptions } from '@segflow/segment';
+import { buildApp, topicsFor } from '@segflow/service-kit';
+import type { ServiceModule, Topics } from '@segflow/service-kit';
+import { createTestDatabase, uniqueName } from '@segflow/testkit';
+
+/** A topic's messages as a test sees them, collected by a consumer of its own. */
+export interface Collector {
+  messages: BusMessage[];
+  json<T = unknown>(): T[];
+  stop(): Promise<void>;
+}
+
+/** Consumes `topic` from the beginning into memory under a fresh consumer group. */
+export const collect = async (bus: EventBus, topic: string): Promise<Collector> => {
+  const messages: BusMessage[] = [];
+  const subscription: Subscription = await bus.subscribe({
+    groupId: uniqueName('test-collector'),
+    topics: [topic],
+    handler: async (batch) => {
+      messages.push(...batch.messages);
+      return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+    },
+  });
+  return {
+    messages,
+    json: <T>() => messages.map((m) => JSON.parse(m.value!.toString('utf8')) as T),
+    stop: () => subscription.stop(),
+  };
+};
+
+export interface TestSystem {
+  url: string;
+  namespace: string;
+  topics: Topics;
+  databaseUrl: string;
+  db: ReturnType<typeof createDb<ProfileDb & SegmentDb>>;
+  bus: EventBus;
+  redis: Redis;
+  stop(): Promise<void>;
+}
+
+/**
+ * The three services in this process, on a real Kafka, Postgres and Redis, isolated by
+ * their own topic namespace and database, listening on a free port.
+ */
+export const startSystem = async (options: { services?: ('ingest' | 'profile' | 'segment')[] } = {}): Promise<TestSystem> => {
+  const wanted = new Set(options.services ?? ['ingest', 'profile', 'segment']);
+  const namespace = `${uniqueName('t')}.`;
+  const topics = topicsFor(namespace);
+  const database = await createTestDatabase(inject('databaseUrl'));
+  const db = createDb<ProfileDb & SegmentDb>(database.url);
+  const redis = new Redis(inject('redisUrl'), redisOptions);
+  const log = createLogger({ level: 'warn', name: 'segflow-test' });
+  const bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'segflow-test', logger: log });
+  const shared = { bus, log, topics, namespace, partitions: 3 };
+  const modules: ServiceModule[] = [];
+  if (wanted.has('ingest')) modules.push(createIngestService(shared));
+  if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
+  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db, databaseUrl: database.url, redis }));
+  const app = await buildApp({ log, title: 'segflow test', modules });
+  for (const module of modules) await module.start();
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    namespace,
+    topics,
+    databaseUrl: database.url,
+    db,
+    bus,
+    redis,
+    stop: async () => {
+      await app.close();
+      for (const module of [...modules].reverse()) await module.stop();
+      await bus.close();
+      redis.disconnect();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+};
+
+/** JSON over real HTTP. */
+export const http = async (method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> => {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+};
