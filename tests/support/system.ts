@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
 import { createDb } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
@@ -43,7 +44,8 @@ export interface TestSystem {
   namespace: string;
   topics: Topics;
   databaseUrl: string;
-  db: ReturnType<typeof createDb<ProfileDb & SegmentDb>>;
+  profileDb: Kysely<ProfileDb>;
+  segmentDb: Kysely<SegmentDb>;
   bus: EventBus;
   redis: Redis;
   stop(): Promise<void>;
@@ -58,15 +60,16 @@ export const startSystem = async (options: { services?: ('ingest' | 'profile' | 
   const namespace = `${uniqueName('t')}.`;
   const topics = topicsFor(namespace);
   const database = await createTestDatabase(inject('databaseUrl'));
-  const db = createDb<ProfileDb & SegmentDb>(database.url);
+  const profileDb = createDb<ProfileDb>(database.url);
+  const segmentDb = createDb<SegmentDb>(database.url);
   const redis = new Redis(inject('redisUrl'), redisOptions);
   const log = createLogger({ level: 'warn', name: 'segflow-test' });
   const bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'segflow-test', logger: log });
   const shared = { bus, log, topics, namespace, partitions: 3 };
   const modules: ServiceModule[] = [];
   if (wanted.has('ingest')) modules.push(createIngestService(shared));
-  if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
-  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db, databaseUrl: database.url, redis }));
+  if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
+  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis }));
   const app = await buildApp({ log, title: 'segflow test', modules });
   for (const module of modules) await module.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -75,7 +78,8 @@ export const startSystem = async (options: { services?: ('ingest' | 'profile' | 
     namespace,
     topics,
     databaseUrl: database.url,
-    db,
+    profileDb,
+    segmentDb,
     bus,
     redis,
     stop: async () => {
@@ -83,7 +87,8 @@ export const startSystem = async (options: { services?: ('ingest' | 'profile' | 
       for (const module of [...modules].reverse()) await module.stop();
       await bus.close();
       redis.disconnect();
-      await db.destroy();
+      await profileDb.destroy();
+      await segmentDb.destroy();
       await database.drop();
     },
   };

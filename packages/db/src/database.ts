@@ -28,8 +28,10 @@ export const ensureDatabase = async (url: string): Promise<void> => {
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created by a concurrent starter
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        // Created by a concurrent starter: 42P04 duplicate_database, or 23505 when both
+        // CREATEs race into pg_database's unique index.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {

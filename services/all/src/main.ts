@@ -27,7 +27,9 @@ runMain(async () => {
     await ensureLocalKafka({ port: 9092, persistent: true, log: (line) => log.info(line) });
   }
   await ensureDatabase(config.DATABASE_URL);
-  const db = createDb<ProfileDb & SegmentDb>(config.DATABASE_URL);
+  // One pool per service, as when they run apart: a slow one cannot starve the other.
+  const profileDb = createDb<ProfileDb>(config.DATABASE_URL);
+  const segmentDb = createDb<SegmentDb>(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow', logger: log });
   const shared = {
@@ -45,13 +47,13 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     modules: [
       createIngestService(shared),
-      createProfileService({ ...shared, db, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES }),
-      createSegmentService({ ...shared, db, databaseUrl: config.DATABASE_URL, redis }),
+      createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES }),
+      createSegmentService({ ...shared, db: segmentDb, databaseUrl: config.DATABASE_URL, redis }),
     ],
     resources: [
       { name: 'kafka', close: () => bus.close() },
       { name: 'redis', close: async () => void redis.disconnect() },
-      { name: 'postgres', close: () => db.destroy() },
+      { name: 'postgres', close: async () => void (await Promise.all([profileDb.destroy(), segmentDb.destroy()])) },
     ],
   });
   log.info({ url: `http://127.0.0.1:${config.PORT}`, docs: `http://127.0.0.1:${config.PORT}/docs` }, 'segflow is running');

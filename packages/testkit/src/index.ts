@@ -1,0 +1,9 @@
+import './provided-context.js';
+
+export { ensureLocalKafka, stopLocalKafka, kafkaAnswers, defaultCacheDir, LOCAL_KAFKA_VERSION } from './local-kafka.js';
+export type { LocalKafka, LocalKafkaOptions } from './local-kafka.js';
+export { provideInfrastructure } from './infrastructure.js';
+export type { Infrastructure, InfrastructureOptions, InfrastructureSource } from './infrastructure.js';
+export { createTestDatabase, uniqueName } from './databases.js';
+export type { TestDatabase } from './databases.js';
+export { isPortOpen } from './tcp.js';

@@ -1,0 +1,211 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { MembershipEvent, ProfileChange, ProfileSnapshot } from '@segflow/contracts';
+import { createDb } from '@segflow/db';
+import { createMemoryEventBus } from '@segflow/kafka';
+import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
+import { createLogger } from '@segflow/observability';
+import { buildApp, topicsFor } from '@segflow/service-kit';
+import type { HttpApp, ServiceModule } from '@segflow/service-kit';
+import { createTestDatabase, uniqueName } from '@segflow/testkit';
+import type { TestDatabase } from '@segflow/testkit';
+import { createSegmentService, redisOptions } from '../src/index.js';
+import type { SegmentDb } from '../src/index.js';
+
+const snapshot = (customerId: string, version: number, purchases: number): ProfileSnapshot => ({
+  customerId,
+  version,
+  traits: {},
+  purchase: { count: purchases, total: purchases * 10, firstAt: null, lastAt: null },
+  pageView: { count: 0, lastAt: null },
+  emailOpen: { count: 0, lastAt: null },
+  updatedAt: new Date().toISOString(),
+});
+const change = (customerId: string, version: number, purchases: number): ProfileChange => ({
+  kind: 'updated',
+  customerId,
+  version,
+  profile: snapshot(customerId, version, purchases),
+  causationEventId: `evt-${customerId}-${version}`,
+  eventTime: new Date().toISOString(),
+});
+
+const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** The segment service alone: in-memory bus (it passes the Kafka conformance suite), real Postgres and Redis. */
+const startSegment = async (redisUrl: string) => {
+  const namespace = `${uniqueName('seg')}.`;
+  const topics = topicsFor(namespace);
+  const database: TestDatabase = await createTestDatabase(inject('databaseUrl'));
+  const db = createDb<SegmentDb>(database.url);
+  const redis = new Redis(redisUrl, redisOptions);
+  const bus: EventBus = createMemoryEventBus();
+  const log = createLogger({ level: 'silent' });
+  const service: ServiceModule = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics, namespace, partitions: 2 });
+  const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service] });
+  await service.start();
+  const published: BusMessage[] = [];
+  const collector: Subscription = await bus.subscribe({
+    groupId: 'collector',
+    topics: [topics.membership],
+    handler: async (batch) => {
+      published.push(...batch.messages);
+      return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+    },
+  });
+  const events = () => published.map((m) => JSON.parse(m.value!.toString()) as MembershipEvent);
+  const sendChanges = (changes: ProfileChange[]) =>
+    bus.publish(topics.profileChanges, changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) })));
+  return {
+    app,
+    db,
+    redis,
+    events,
+    sendChanges,
+    stop: async () => {
+      await collector.stop();
+      await app.close();
+      await service.stop();
+      await bus.close();
+      redis.disconnect();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+};
+
+describe('segment service', () => {
+  let s: Awaited<ReturnType<typeof startSegment>>;
+  beforeAll(async () => {
+    s = await startSegment(inject('redisUrl'));
+  });
+  afterAll(() => s?.stop());
+
+  const post = (url: string, payload: unknown) => s.app.inject({ method: 'POST', url, payload: payload as object });
+
+  describe('definitions', () => {
+    it('creates a segment with an id derived from its name, and refuses a taken id', async () => {
+      const rule = { field: 'purchase.count', op: 'gte', value: 1 };
+      const created = await post('/v1/segments', { name: 'Big Spenders', rule });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ id: 'big-spenders', version: 1, enabled: true, size: 0, lastChangeAt: null });
+      const again = await post('/v1/segments', { name: 'Big Spenders', rule });
+      expect(again.statusCode).toBe(409);
+      expect(again.json()).toMatchObject({ error: 'conflict' });
+    });
+
+    it('rejects a bad rule with the path of the bad node', async () => {
+      const response = await post('/v1/segments', {
+        name: 'Broken',
+        rule: { all: [{ field: 'purchase.count', op: 'gte', value: 1 }, { any: [{ field: 'purchase.count', op: 'most', value: 1 }] }] },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ error: 'validation_failed', details: [{ path: 'body.rule.all[1].any[0].op' }] });
+    });
+
+    it('bumps the version on update and answers 404 for an unknown segment', async () => {
+      await post('/v1/segments', { id: 'versioned', name: 'V', rule: { field: 'pageView.count', op: 'gt', value: 0 } });
+      const updated = await s.app.inject({ method: 'PUT', url: '/v1/segments/versioned', payload: { name: 'V2', rule: { field: 'pageView.count', op: 'gt', value: 5 } } });
+      expect(updated.json()).toMatchObject({ id: 'versioned', name: 'V2', version: 2 });
+      expect((await s.app.inject({ method: 'GET', url: '/v1/segments/nope' })).statusCode).toBe(404);
+      expect((await s.app.inject({ method: 'DELETE', url: '/v1/segments/nope' })).statusCode).toBe(404);
+    });
+  });
+
+  describe('memberships', () => {
+    it('enters once, ignores a replayed snapshot, and exits everyone when the segment is deleted', async () => {
+      await post('/v1/segments', { id: 'buyers-3', name: 'Three buyers', rule: { field: 'purchase.count', op: 'gte', value: 3 } });
+      const a = uniqueName('a');
+      const b = uniqueName('b');
+      await s.sendChanges([change(a, 1, 3), change(b, 1, 5)]);
+      await until(() => s.events().filter((e) => e.data.segmentId === 'buyers-3').length === 2, 'two entries');
+
+      await s.sendChanges([change(a, 1, 3)]); // the same snapshot again (a republish)
+      await s.sendChanges([change(a, 2, 4)]); // a newer one that keeps the customer in
+      await until(async () => (await s.db.selectFrom('customer_profiles').select('version').where('customer_id', '=', a).executeTakeFirst())?.version === 2, 'version 2 seen');
+
+      const segment = await s.app.inject({ method: 'GET', url: '/v1/segments/buyers-3' });
+      expect(segment.json()).toMatchObject({ size: 2 });
+
+      expect((await s.app.inject({ method: 'DELETE', url: '/v1/segments/buyers-3' })).statusCode).toBe(204);
+      await until(() => s.events().filter((e) => e.data.segmentId === 'buyers-3').length === 4, 'two exits');
+      const mine = s.events().filter((e) => e.data.segmentId === 'buyers-3');
+      expect(mine.map((e) => [e.subject, e.type, e.id, e.data.reason]).sort()).toEqual(
+        [
+          [a, 'segflow.segment.entered', `buyers-3:${a}:1`, 'event'],
+          [a, 'segflow.segment.exited', `buyers-3:${a}:2`, 'segment_deleted'],
+          [b, 'segflow.segment.entered', `buyers-3:${b}:1`, 'event'],
+          [b, 'segflow.segment.exited', `buyers-3:${b}:2`, 'segment_deleted'],
+        ].sort(),
+      );
+      const segments = await s.app.inject({ method: 'GET', url: `/v1/customers/${a}/segments` });
+      expect(segments.json().segments.map((x: { segmentId: string }) => x.segmentId)).not.toContain('buyers-3');
+    });
+
+    it('pages through members with a cursor', async () => {
+      await post('/v1/segments', { id: 'any-view', name: 'Viewers', rule: { field: 'purchase.count', op: 'gte', value: 0 } });
+      const ids = [1, 2, 3].map(() => uniqueName('m'));
+      await s.sendChanges(ids.map((id) => change(id, 1, 0)));
+      await until(() => s.events().filter((e) => e.data.segmentId === 'any-view' && ids.includes(e.subject)).length === 3, 'three members');
+      const first = (await s.app.inject({ method: 'GET', url: '/v1/segments/any-view/members?limit=2' })).json();
+      const second = (await s.app.inject({ method: 'GET', url: `/v1/segments/any-view/members?limit=2&cursor=${first.nextCursor}` })).json();
+      const seen = [...first.members, ...second.members].map((m: { customerId: string }) => m.customerId);
+      expect(seen.filter((id: string) => ids.includes(id)).sort()).toEqual([...ids].sort());
+      expect(new Set(seen).size).toBe(seen.length);
+    });
+  });
+
+  describe('read model', () => {
+    it('answers from Redis once filled, and from Postgres when Redis is unreachable', async () => {
+      await post('/v1/segments', { id: 'one-buy', name: 'One purchase', rule: { field: 'purchase.count', op: 'gte', value: 1 } });
+      const c = uniqueName('c');
+      await s.sendChanges([change(c, 1, 1)]);
+      await until(() => s.events().some((e) => e.subject === c), 'entry');
+
+      const first = await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
+      expect(first.json().segments).toContainEqual({ segmentId: 'one-buy', name: 'One purchase', enteredAt: expect.any(String) });
+      const keys = await s.redis.keys(`*{${c}}*`);
+      expect(keys).toHaveLength(1); // filled on the miss
+
+      // Redis down: a second instance of the service pointed at a closed port still answers.
+      const down = await startSegment('redis://127.0.0.1:1');
+      try {
+        await down.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'one-buy', name: 'One purchase', rule: { field: 'purchase.count', op: 'gte', value: 1 } } });
+        await down.sendChanges([change(c, 1, 1)]);
+        await until(() => down.events().some((e) => e.subject === c), 'entry without Redis');
+        const fallback = await down.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
+        expect(fallback.statusCode).toBe(200);
+        expect(fallback.json().segments.map((x: { segmentId: string }) => x.segmentId)).toEqual(['one-buy']);
+      } finally {
+        await down.stop();
+      }
+    });
+
+    it('answers 404 for a customer it never saw', async () => {
+      const response = await s.app.inject({ method: 'GET', url: `/v1/customers/${uniqueName('ghost')}/segments` });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ error: 'not_found' });
+    });
+
+    it('never lets an older membership write overwrite a newer one', async () => {
+      await post('/v1/segments', { id: 'seq-guard', name: 'Guard', rule: { field: 'purchase.count', op: 'gte', value: 2 } });
+      const c = uniqueName('g');
+      await s.sendChanges([change(c, 1, 2)]);
+      await until(() => s.events().some((e) => e.subject === c && e.data.segmentId === 'seq-guard'), 'entry');
+      await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` }); // fill
+      const key = (await s.redis.keys(`*{${c}}*`))[0]!;
+      await s.sendChanges([change(c, 2, 1)]); // exit: seq 2
+      await until(async () => !(await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` })).json().segments.some((x: { segmentId: string }) => x.segmentId === 'seq-guard'), 'exit cached');
+      // a late writer replays the entry (seq 1) through the same guarded script
+      await (s.redis as unknown as { segflowGuardedWrite(...a: string[]): Promise<number> }).segflowGuardedWrite(key, '0', new Date().toISOString(), 'seq-guard', '1|1|2026-01-01T00:00:00.000Z');
+      const after = await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
+      expect(after.json().segments.map((x: { segmentId: string }) => x.segmentId)).not.toContain('seq-guard');
+    });
+  });
+});
