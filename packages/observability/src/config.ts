@@ -8,7 +8,8 @@ import { ConfigError } from './app-error.js';
 export const parseConfig = <S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): Readonly<z.output<S>> => {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    // The variable is the first path element; deeper ones (a list item) only add noise.
+    const problems = result.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(env)')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
   return Object.freeze(result.data);
