@@ -4,5 +4,7 @@ export * from './rules.js';
 export * from './segments.js';
 export * from './membership.js';
 export * from './profile.js';
+export * from './profile-change.js';
+export * from './scoring-model.js';
 export * from './api.js';
 export * from './json-schemas.js';

@@ -3,7 +3,8 @@ import { CustomerEvent, EmailOpenEvent, InputEvent, PageViewEvent, PurchaseEvent
 import { Rule } from './rules.js';
 import { Segment, SegmentInput } from './segments.js';
 import { MembershipEvent } from './membership.js';
-import { ProfileChange } from './profile.js';
+import { ProfileChange } from './profile-change.js';
+import { ScoringModel } from './scoring-model.js';
 import { ApiError } from './api.js';
 
 const published = {
@@ -19,6 +20,7 @@ const published = {
   segment: Segment,
   rule: Rule,
   'api-error': ApiError,
+  'scoring-model': ScoringModel,
 } satisfies Record<string, z.ZodType>;
 
 /** JSON Schema (draft 2020-12) of every published contract, by file stem. */

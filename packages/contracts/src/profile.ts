@@ -14,15 +14,3 @@ export const ProfileSnapshot = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type ProfileSnapshot = z.infer<typeof ProfileSnapshot>;
-
-/** A message on `profile-changes.v1`: the full snapshot after a change, keyed by customerId. */
-export const ProfileChange = z.object({
-  kind: z.literal('updated'),
-  customerId: z.string(),
-  version: z.number().int().positive(),
-  profile: ProfileSnapshot,
-  /** The last event applied in this change, and when it happened. */
-  causationEventId: z.string(),
-  eventTime: z.iso.datetime(),
-});
-export type ProfileChange = z.infer<typeof ProfileChange>;

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
@@ -10,6 +11,8 @@ import { sql } from 'kysely';
 import { profileMigrations } from '../migrations/index.js';
 import type { ProfileDb } from './data-access/tables.js';
 import { customersRoutes } from './entry-points/http/customers.routes.js';
+import { scoringModelRoutes } from './entry-points/http/scoring-model.routes.js';
+import { startDedupeExpiry } from './entry-points/schedule/dedupe-expiry.job.js';
 import { applyCustomerEvents, PROFILE_OUTBOX } from './entry-points/kafka/customer-events.handler.js';
 
 export interface ProfileDeps {
@@ -22,6 +25,7 @@ export interface ProfileDeps {
   partitions: number;
   baseCurrency: string;
   fxRates: Readonly<Record<string, number>>;
+  dedupe?: { horizonMs: number; expiryIntervalMs: number };
   now?: () => Date;
   /** Runs right after a batch transaction commits, before the Kafka commit (fault tests). */
   afterDbCommit?: () => void;
@@ -39,10 +43,17 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
   const groupId = groupFor(deps.namespace, 'profile');
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
+  let dedupeExpiry: ReturnType<typeof startDedupeExpiry> | null = null;
+  const now = deps.now ?? (() => new Date());
+  const dedupe = deps.dedupe ?? { horizonMs: 7 * 24 * 3_600_000, expiryIntervalMs: 3_600_000 };
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(customersRoutes({ db, now, profileChangesTopic: topics.profileChanges, outboxProducer: PROFILE_OUTBOX }));
+    await app.register(scoringModelRoutes({ db, now }));
+  };
 
   return {
     name: 'profile',
-    routes: customersRoutes({ db }),
+    routes,
     start: async () => {
       await migrateProfile(db);
       await bus.createTopics([topics.customerEvents, topics.dlq, topics.profileChanges].map((topic) => ({ topic, partitions: deps.partitions })));
@@ -52,9 +63,10 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         dlqTopic: topics.dlq,
         profileChangesTopic: topics.profileChanges,
         toBase: currencyConverter(deps.baseCurrency, deps.fxRates),
-        now: deps.now ?? (() => new Date()),
+        now,
         log,
       });
+      dedupeExpiry = startDedupeExpiry({ db, horizonMs: dedupe.horizonMs, intervalMs: dedupe.expiryIntervalMs, now, log });
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.customerEvents],
@@ -63,6 +75,8 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       });
     },
     stop: async () => {
+      await dedupeExpiry?.stop();
+      dedupeExpiry = null;
       await subscription?.stop();
       subscription = null;
       await relay?.stop();

@@ -22,6 +22,7 @@ runMain(async () => {
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
     baseCurrency: config.SEGFLOW_BASE_CURRENCY,
     fxRates: config.SEGFLOW_FX_RATES,
+    dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS },
     afterDbCommit: config.SEGFLOW_FAILPOINT === 'profile.after-db-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
   });
   await runServices({

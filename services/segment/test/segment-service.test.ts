@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { MembershipEvent, ProfileChange, ProfileSnapshot } from '@segflow/contracts';
+import type { MembershipEvent, ProfileUpdated, ProfileSnapshot } from '@segflow/contracts';
 import { createDb } from '@segflow/db';
 import { createMemoryEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
@@ -21,7 +21,7 @@ const snapshot = (customerId: string, version: number, purchases: number): Profi
   emailOpen: { count: 0, lastAt: null },
   updatedAt: new Date().toISOString(),
 });
-const change = (customerId: string, version: number, purchases: number): ProfileChange => ({
+const change = (customerId: string, version: number, purchases: number): ProfileUpdated => ({
   kind: 'updated',
   customerId,
   version,
@@ -60,7 +60,7 @@ const startSegment = async (redisUrl: string) => {
     },
   });
   const events = () => published.map((m) => JSON.parse(m.value!.toString()) as MembershipEvent);
-  const sendChanges = (changes: ProfileChange[]) =>
+  const sendChanges = (changes: ProfileUpdated[]) =>
     bus.publish(topics.profileChanges, changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) })));
   return {
     app,

@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 import type { SharedTables } from '@segflow/db';
+import type { ScoringModel } from '@segflow/contracts';
 import type { ProfileState } from '@segflow/profile-model';
 
 export interface ProfileDb extends SharedTables {
@@ -8,6 +9,11 @@ export interface ProfileDb extends SharedTables {
     version: number;
     state: ColumnType<ProfileState, string, string>;
     updated_at: ColumnType<Date, Date | undefined, Date>;
+  };
+  scoring_models: {
+    version: number;
+    model: ColumnType<ScoringModel, string, string>;
+    created_at: ColumnType<Date, Date | undefined, never>;
   };
   processed_events: {
     event_id: string;

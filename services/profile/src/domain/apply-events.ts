@@ -1,4 +1,4 @@
-import type { CustomerEvent, ProfileChange } from '@segflow/contracts';
+import type { CustomerEvent, ProfileUpdated } from '@segflow/contracts';
 import { applyEvent, emptyProfile } from '@segflow/profile-model';
 import type { ProfileState, ToBaseCurrency } from '@segflow/profile-model';
 
@@ -10,7 +10,7 @@ export const applyEvents = (
   current: ReadonlyMap<string, ProfileState>,
   events: CustomerEvent[],
   context: { now: Date; toBase: ToBaseCurrency },
-): { changed: ProfileState[]; changes: ProfileChange[] } => {
+): { changed: ProfileState[]; changes: ProfileUpdated[] } => {
   const states = new Map(current);
   const lastEvent = new Map<string, CustomerEvent>();
   for (const event of events) {
@@ -22,7 +22,7 @@ export const applyEvents = (
     lastEvent.set(event.customerId, event);
   }
   const changed = [...lastEvent.keys()].map((id) => states.get(id)!);
-  const changes = changed.map((state): ProfileChange => {
+  const changes = changed.map((state): ProfileUpdated => {
     const cause = lastEvent.get(state.snapshot.customerId)!;
     return {
       kind: 'updated',

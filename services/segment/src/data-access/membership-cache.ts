@@ -66,6 +66,10 @@ export const membershipCache = (redis: Redis, namespace: string) => {
       if (memberships.length > 0) await client.hset(namesKey, Object.fromEntries(memberships.map((m) => [m.segmentId, m.name])));
       await write(customerId, memberships, asOf, true);
     },
+    /** Forgets customers entirely (erasure). */
+    forget: async (customerIds: string[]): Promise<void> => {
+      if (customerIds.length > 0) await client.del(...customerIds.map(customerKey));
+    },
     setSegmentName: async (segmentId: string, name: string) => {
       await client.hset(namesKey, segmentId, name);
     },

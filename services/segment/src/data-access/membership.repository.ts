@@ -126,3 +126,31 @@ export const listMembers = async (db: Db, segmentId: string, cursor: string | nu
     .orderBy('customer_id')
     .limit(limit)
     .execute();
+
+/**
+ * Erases customers (GDPR): their memberships exit (returned as decisions, so the exits
+ * are announced), then every row naming them is deleted. A customer id seen again later
+ * starts a new history at sequence 1.
+ */
+export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: Date): Promise<MembershipDecision[]> => {
+  if (customerIds.length === 0) return [];
+  const exits = await trx
+    .updateTable('memberships as m')
+    .from('segments as s')
+    .set((eb) => ({ is_member: false, seq: eb('m.seq', '+', 1n), entered_at: null, changed_at: changedAt }))
+    .whereRef('s.id', '=', 'm.segment_id')
+    .where('m.customer_id', 'in', customerIds)
+    .where('m.is_member', '=', true)
+    .returning(['m.customer_id', 'm.segment_id', 'm.seq', 's.name', 's.version'])
+    .execute();
+  await trx.deleteFrom('memberships').where('customer_id', 'in', customerIds).execute();
+  await trx.deleteFrom('customer_profiles').where('customer_id', 'in', customerIds).execute();
+  return exits.map((r) => ({
+    customerId: r.customer_id,
+    segment: { id: r.segment_id, name: r.name, version: r.version },
+    isMember: false,
+    fromSeq: r.seq - 1n,
+    seq: r.seq,
+    explanation: [],
+  }));
+};

@@ -2,20 +2,44 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { ApiError, ProfileSnapshot } from '@segflow/contracts';
+import { eraseCustomer } from '../../data-access/erasure.repository.js';
 import { findProfile } from '../../data-access/profile.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
 
-/** `GET /v1/customers/{id}`: the customer's profile; 404 when no event was ever applied. */
+const customerParams = z.object({ id: z.string().min(1).max(128) });
+
+/**
+ * `GET /v1/customers/{id}`: the customer's profile; 404 when no event was ever applied.
+ * `DELETE /v1/customers/{id}`: erasure; the profile is gone when it answers, the
+ * membership exits (reason `customer_erased`) follow through the pipeline.
+ */
 export const customersRoutes =
-  (deps: { db: Kysely<ProfileDb> }): FastifyPluginAsyncZod =>
+  (deps: { db: Kysely<ProfileDb>; now: () => Date; profileChangesTopic: string; outboxProducer: string }): FastifyPluginAsyncZod =>
   async (app) => {
+    app.delete(
+      '/v1/customers/:id',
+      {
+        schema: {
+          summary: 'Erase a customer (GDPR): profile, dedupe records, memberships, cache',
+          tags: ['customers'],
+          params: customerParams,
+          response: { 202: z.object({ customerId: z.string(), status: z.literal('erased') }), 404: ApiError },
+        },
+      },
+      async (request, reply) => {
+        const erased = await eraseCustomer(deps.db, request.params.id, { now: deps.now(), profileChangesTopic: deps.profileChangesTopic, outboxProducer: deps.outboxProducer });
+        if (!erased) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
+        return reply.code(202).send({ customerId: request.params.id, status: 'erased' });
+      },
+    );
+
     app.get(
       '/v1/customers/:id',
       {
         schema: {
           summary: "A customer's profile",
           tags: ['customers'],
-          params: z.object({ id: z.string().min(1).max(128) }),
+          params: customerParams,
           response: { 200: ProfileSnapshot, 404: ApiError },
         },
       },

@@ -1,12 +1,14 @@
 import { CLOUDEVENTS_CONTENT_TYPE, ProfileChange, validate } from '@segflow/contracts';
-import type { ApplyBatch } from '@segflow/db';
+import type { MembershipReason, ProfileErased, ProfileUpdated } from '@segflow/contracts';
+import type { ApplyBatch, OutboxMessage } from '@segflow/db';
 import { enqueueOutbox } from '@segflow/db';
-import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
 import type { Logger } from '@segflow/observability';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
 import {
   compareAndSetMemberships,
+  eraseCustomers,
   loadMemberships,
   lockCustomerProfiles,
   saveCustomerProfiles,
@@ -19,11 +21,29 @@ import { cacheEntries } from '../cache-entries.js';
 
 export const SEGMENT_OUTBOX = 'segment';
 
+/** Per customer, what a batch asks for: an erasure, and/or the newest snapshot after it. */
+interface CustomerWork {
+  erased: ProfileErased | null;
+  latest: ProfileUpdated | null;
+}
+
+const decode = (message: BusMessage, now: Date): { ok: true; change: ProfileChange } | { ok: false; dlq: OutgoingMessage } => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message.value?.toString('utf8') ?? '');
+  } catch (error) {
+    return { ok: false, dlq: toDlqMessage(message, { reason: 'invalid_profile_change', errors: [{ path: '', message: (error as Error).message }] }, now) };
+  }
+  const parsed = validate(ProfileChange, raw);
+  return parsed.ok ? { ok: true, change: parsed.value } : { ok: false, dlq: toDlqMessage(message, { reason: 'invalid_profile_change', errors: parsed.errors }, now) };
+};
+
 /**
  * Evaluates the segments against each customer's newest profile in the batch and
  * writes the membership flips by compare-and-set, with their CloudEvents in the outbox,
  * in the batch transaction. A snapshot no newer than the stored one (a replay) is
- * skipped. The Redis read model is updated after commit.
+ * skipped; an erasure exits every membership and forgets the customer. The Redis read
+ * model is updated after commit.
  */
 export const applyProfileChanges =
   (deps: {
@@ -37,51 +57,55 @@ export const applyProfileChanges =
   }): ApplyBatch<SegmentDb> =>
   async (trx, messages) => {
     const now = deps.now();
-    const latest = new Map<string, ProfileChange>();
+    const work = new Map<string, CustomerWork>();
     const poison: OutgoingMessage[] = [];
     for (const message of messages) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch (error) {
-        poison.push(toDlqMessage(message, { reason: 'invalid_profile_change', errors: [{ path: '', message: (error as Error).message }] }, now));
+      const decoded = decode(message, now);
+      if (!decoded.ok) {
+        poison.push(decoded.dlq);
         continue;
       }
-      const parsed = validate(ProfileChange, raw);
-      if (!parsed.ok) {
-        poison.push(toDlqMessage(message, { reason: 'invalid_profile_change', errors: parsed.errors }, now));
-        continue;
+      const { change } = decoded;
+      const entry = work.get(change.customerId) ?? { erased: null, latest: null };
+      if (change.kind === 'erased') {
+        entry.erased = change;
+        entry.latest = null; // snapshots before the erasure are gone with it
+      } else if (!entry.latest || entry.latest.version < change.version) {
+        entry.latest = change;
       }
-      const previous = latest.get(parsed.value.customerId);
-      if (!previous || previous.version < parsed.value.version) latest.set(parsed.value.customerId, parsed.value);
+      work.set(change.customerId, entry);
     }
 
-    const stored = await lockCustomerProfiles(trx, [...latest.keys()]);
-    const newer = [...latest.values()].filter((c) => (stored.get(c.customerId)?.version ?? -1) < c.version);
     const segments = (await lockEnabledSegments(trx)).map(deps.compile);
-    const memberships = await loadMemberships(trx, newer.map((c) => c.customerId));
+    const erasedIds = [...work].filter(([, w]) => w.erased).map(([id]) => id);
+    const erasures = await eraseCustomers(trx, erasedIds, now);
 
+    const updates = [...work.values()].flatMap((w) => (w.latest ? [w.latest] : []));
+    const stored = await lockCustomerProfiles(trx, updates.map((c) => c.customerId));
+    const newer = updates.filter((c) => (stored.get(c.customerId)?.version ?? -1) < c.version);
+    const memberships = await loadMemberships(trx, newer.map((c) => c.customerId));
     const decisions: MembershipDecision[] = newer.flatMap((change) =>
       decideMemberships(segments, stored.get(change.customerId) ?? null, change.profile, memberships.get(change.customerId) ?? new Map()),
     );
     const won = await compareAndSetMemberships(trx, decisions, now);
-    const changeOf = new Map(newer.map((c) => [c.customerId, c]));
-    await enqueueOutbox(
-      trx,
-      SEGMENT_OUTBOX,
-      won.map((decision) => {
-        const cause = changeOf.get(decision.customerId)!;
-        const event = toMembershipEvent(decision, {
-          reason: 'event',
-          decidedAt: now,
-          causationEventId: cause.causationEventId,
-          eventTime: cause.eventTime,
-          profileVersion: cause.version,
-        });
-        return { topic: deps.membershipTopic, key: decision.customerId, value: JSON.stringify(event), headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE } };
-      }),
-    );
     await saveCustomerProfiles(trx, newer.map((c) => c.profile), now);
+
+    const changeOf = new Map(newer.map((c) => [c.customerId, c]));
+    const announce = (decision: MembershipDecision, reason: MembershipReason): OutboxMessage => {
+      const cause = reason === 'event' ? changeOf.get(decision.customerId) : undefined;
+      const event = toMembershipEvent(decision, {
+        reason,
+        decidedAt: now,
+        causationEventId: cause?.causationEventId ?? null,
+        eventTime: cause?.eventTime ?? work.get(decision.customerId)?.erased?.erasedAt ?? null,
+        profileVersion: cause?.version ?? null,
+      });
+      return { topic: deps.membershipTopic, key: decision.customerId, value: JSON.stringify(event), headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE } };
+    };
+    await enqueueOutbox(trx, SEGMENT_OUTBOX, [
+      ...erasures.map((d) => announce(d, 'customer_erased')),
+      ...won.map((d) => announce(d, 'event')),
+    ]);
     if (poison.length > 0) {
       await deps.bus.publish(deps.dlqTopic, poison);
       deps.log.warn({ count: poison.length }, 'profile changes sent to the DLQ');
@@ -91,6 +115,7 @@ export const applyProfileChanges =
     for (const change of newer) if (!entries.has(change.customerId)) entries.set(change.customerId, []);
     return async () => {
       // The cache is best effort: Postgres has committed, and reads fall back to it.
+      await deps.cache.forget(erasedIds).catch((err: unknown) => deps.log.warn({ err }, 'membership cache erase failed'));
       await deps.cache.recordChanges(entries, now).catch((err: unknown) => deps.log.warn({ err }, 'membership cache write failed'));
     };
   };

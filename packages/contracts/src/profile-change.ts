@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { ProfileSnapshot } from './profile.js';
+
+/** A message on `profile-changes.v1`: the full snapshot after a change, keyed by customerId. */
+export const ProfileUpdated = z.object({
+  kind: z.literal('updated'),
+  customerId: z.string(),
+  version: z.number().int().positive(),
+  profile: ProfileSnapshot,
+  /** The last event applied in this change, and when it happened. */
+  causationEventId: z.string(),
+  eventTime: z.iso.datetime(),
+});
+export type ProfileUpdated = z.infer<typeof ProfileUpdated>;
+
+/** The customer was erased (GDPR): every membership exits with reason `customer_erased`. */
+export const ProfileErased = z.object({
+  kind: z.literal('erased'),
+  customerId: z.string(),
+  erasedAt: z.iso.datetime(),
+});
+export type ProfileErased = z.infer<typeof ProfileErased>;
+
+export const ProfileChange = z.discriminatedUnion('kind', [ProfileUpdated, ProfileErased]);
+export type ProfileChange = z.infer<typeof ProfileChange>;

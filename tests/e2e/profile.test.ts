@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MembershipEvent } from '@segflow/contracts';
+import { readDlqHeaders } from '@segflow/kafka';
+import { uniqueName } from '@segflow/testkit';
+import { eventually } from '../support/eventually.js';
+import { purchase } from '../support/events.js';
+import { collect, http, startSystem } from '../support/system.js';
+import type { Collector, TestSystem } from '../support/system.js';
+
+describe('customer profiles: erasure, currencies, scoring model', () => {
+  let system: TestSystem;
+  let membership: Collector;
+  let dlq: Collector;
+
+  beforeAll(async () => {
+    system = await startSystem();
+    membership = await collect(system.bus, system.topics.membership);
+    dlq = await collect(system.bus, system.topics.dlq);
+    await http('POST', `${system.url}/v1/segments`, { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 1 } });
+  });
+
+  afterAll(async () => {
+    await membership?.stop();
+    await dlq?.stop();
+    await system?.stop();
+  });
+
+  it('erases every trace of a customer and exits it from its segments', async () => {
+    const customerId = uniqueName('gdpr');
+    await http('POST', `${system.url}/v1/events`, {
+      events: [
+        { eventId: `evt-${randomUUID()}`, type: 'traits', customerId, occurredAt: new Date().toISOString(), traits: { email: 'erase.me@example.com', firstName: 'Erin' } },
+        purchase(customerId),
+      ],
+    });
+    await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 1, { what: 'entered' });
+    expect((await http('GET', `${system.url}/v1/customers/${customerId}/segments`)).status).toBe(200); // fills Redis
+    expect(await system.redis.keys(`*{${customerId}}*`)).toHaveLength(1);
+
+    const erased = await http('DELETE', `${system.url}/v1/customers/${customerId}`);
+    expect(erased).toMatchObject({ status: 202, body: { customerId, status: 'erased' } });
+
+    const exited = await eventually(
+      async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId && e.type === 'segflow.segment.exited'),
+      (events) => events.length === 1,
+      { what: 'exit with reason customer_erased' },
+    );
+    expect(exited[0]).toMatchObject({ id: `buyers:${customerId}:2`, data: { reason: 'customer_erased', segmentId: 'buyers' } });
+
+    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+    await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}/segments`), (r) => r.status === 404, { what: 'segments gone' });
+    const rows = await Promise.all([
+      system.profileDb.selectFrom('profiles').select('customer_id').where('customer_id', '=', customerId).execute(),
+      system.profileDb.selectFrom('processed_events').select('customer_id').where('customer_id', '=', customerId).execute(),
+      system.segmentDb.selectFrom('customer_profiles').select('customer_id').where('customer_id', '=', customerId).execute(),
+      system.segmentDb.selectFrom('memberships').select('customer_id').where('customer_id', '=', customerId).execute(),
+    ]);
+    expect(rows.flat()).toEqual([]);
+    expect(await system.redis.keys(`*{${customerId}}*`)).toEqual([]);
+    expect((await http('DELETE', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+  });
+
+  it('sends a purchase in a currency with no rate to the DLQ with that reason', async () => {
+    const customerId = uniqueName('yen');
+    const event = purchase(customerId, { currency: 'JPY', amount: 1000 });
+    expect((await http('POST', `${system.url}/v1/events`, event)).status).toBe(202);
+    const [message] = await eventually(async () => dlq.messages.filter((m) => m.key === customerId), (m) => m.length === 1, { what: 'DLQ message' });
+    expect(readDlqHeaders(message!)).toMatchObject({ reason: 'unknown_currency', originTopic: system.topics.customerEvents });
+    expect(JSON.parse(message!.value!.toString())).toMatchObject({ eventId: event.eventId, currency: 'JPY' });
+    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+  });
+
+  it('converts a purchase in a configured currency to the base currency', async () => {
+    const customerId = uniqueName('usd');
+    await http('POST', `${system.url}/v1/events`, purchase(customerId, { currency: 'USD', amount: 100 }));
+    const profile = await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.status === 200, { what: 'profile' });
+    expect(profile.body.purchase.total).toBe(90); // the test system's rate: 1 USD = 0.9 EUR
+  });
+
+  it('versions the scoring model and rejects a rule naming the bad field', async () => {
+    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: 0, halfLifeDays: 30, rules: [] });
+    const bad = await http('PUT', `${system.url}/v1/scoring-model`, { rules: [{ id: 'docs', eventType: 'email_open', filters: { urlPrefix: '/docs' }, points: 5 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
+    const model = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
+    const saved = await http('PUT', `${system.url}/v1/scoring-model`, model);
+    expect(saved).toMatchObject({ status: 200, body: { version: 1, ...model } });
+    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: 1 });
+  });
+});
