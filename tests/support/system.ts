@@ -55,7 +55,7 @@ export interface TestSystem {
  * The three services in this process, on a real Kafka, Postgres and Redis, isolated by
  * their own topic namespace and database, listening on a free port.
  */
-export const startSystem = async (options: { services?: ('ingest' | 'profile' | 'segment')[] } = {}): Promise<TestSystem> => {
+export const startSystem = async (options: { services?: ('ingest' | 'profile' | 'segment')[]; backfillPageSize?: number } = {}): Promise<TestSystem> => {
   const wanted = new Set(options.services ?? ['ingest', 'profile', 'segment']);
   const namespace = `${uniqueName('t')}.`;
   const topics = topicsFor(namespace);
@@ -69,7 +69,7 @@ export const startSystem = async (options: { services?: ('ingest' | 'profile' | 
   const modules: ServiceModule[] = [];
   if (wanted.has('ingest')) modules.push(createIngestService(shared));
   if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
-  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis }));
+  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize }));
   const app = await buildApp({ log, title: 'segflow test', modules });
   for (const module of modules) await module.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

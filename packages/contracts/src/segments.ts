@@ -52,3 +52,20 @@ export const slugify = (name: string): string => {
     .replace(/-+$/g, '');
   return slug === '' ? 'segment' : slug;
 };
+
+/** `GET /v1/segments/{id}/backfill`: the re-evaluation of every profile after a definition change. */
+export const BackfillProgress = z.object({
+  segmentId: SegmentId,
+  segmentVersion: z.number().int(),
+  reason: z.enum(['backfill', 'definition_changed', 'segment_deleted']),
+  state: z.enum(['running', 'done', 'superseded']),
+  processed: z.number().int().nonnegative(),
+  /** Profiles (or members, for a deletion) counted when the job started. */
+  total: z.number().int().nonnegative(),
+  entered: z.number().int().nonnegative(),
+  exited: z.number().int().nonnegative(),
+  ratePerSecond: z.number().nonnegative(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+export type BackfillProgress = z.infer<typeof BackfillProgress>;

@@ -15,6 +15,8 @@ import { segmentCompiler } from './domain/decide.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { applyProfileChanges, SEGMENT_OUTBOX } from './entry-points/kafka/profile-changes.handler.js';
+import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
+import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js';
 
 export interface SegmentDeps {
   db: Kysely<SegmentDb>;
@@ -25,6 +27,7 @@ export interface SegmentDeps {
   topics: Topics;
   namespace: string;
   partitions: number;
+  backfillPageSize?: number;
   now?: () => Date;
 }
 
@@ -40,11 +43,15 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   const now = deps.now ?? (() => new Date());
   const groupId = groupFor(deps.namespace, 'segment');
   const cache = membershipCache(deps.redis, deps.namespace);
+  // Redis is optional: its outages are logged, and reads fall back to Postgres.
+  deps.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis unavailable'));
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
+  let backfill: BackfillRunner | null = null;
+  const compile = segmentCompiler();
 
   const routes: FastifyPluginAsync = async (app) => {
-    await app.register(segmentsRoutes({ db, cache, membershipTopic: topics.membership, now, log }));
+    await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));
     await app.register(customerSegmentsRoutes({ db, cache, log }));
   };
 
@@ -59,8 +66,18 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         bus,
         dlqTopic: topics.dlq,
         membershipTopic: topics.membership,
-        compile: segmentCompiler(),
+        compile,
         cache,
+        now,
+        log,
+      });
+      backfill = startBackfillRunner({
+        db,
+        compile,
+        cache,
+        membershipTopic: topics.membership,
+        pageSize: deps.backfillPageSize ?? 500,
+        idlePollMs: 1000,
         now,
         log,
       });
@@ -72,6 +89,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       });
     },
     stop: async () => {
+      await backfill?.stop();
+      backfill = null;
       await subscription?.stop();
       subscription = null;
       await relay?.stop();

@@ -13,6 +13,7 @@ export const lockCustomerProfiles = async (trx: Db, customerIds: string[]): Prom
     .selectFrom('customer_profiles')
     .select(['customer_id', 'profile'])
     .where('customer_id', 'in', customerIds)
+    .orderBy('customer_id') // rows are locked in this order everywhere, so lockers cannot deadlock
     .forUpdate()
     .execute();
   return new Map(rows.map((r) => [r.customer_id, r.profile]));
@@ -75,21 +76,64 @@ export const compareAndSetMemberships = async (
   return decisions.filter((d) => won.has(`${d.customerId}\u0000${d.segment.id}\u0000${d.seq}`));
 };
 
-/** Exits every member of a segment (it is being deleted); returns the decisions made. */
-export const exitAllMembers = async (
+/**
+ * Exits up to `limit` members of a segment, in customer order (a segment deleted or
+ * disabled, a page at a time); returns the decisions made.
+ */
+export const exitMembersPage = async (
   trx: Db,
   segment: { id: string; name: string; version: number },
+  limit: number,
   changedAt: Date,
 ): Promise<MembershipDecision[]> => {
-  const rows = await trx
-    .updateTable('memberships')
-    .set((eb) => ({ is_member: false, seq: eb('seq', '+', 1n), entered_at: null, changed_at: changedAt }))
-    .where('segment_id', '=', segment.id)
-    .where('is_member', '=', true)
-    .returning(['customer_id', 'seq'])
-    .execute();
-  return rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [] }));
+  const rows = await sql<{ customer_id: string; seq: bigint }>`
+    UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
+    FROM (SELECT customer_id FROM memberships WHERE segment_id = ${segment.id} AND is_member
+          ORDER BY customer_id LIMIT ${limit} FOR UPDATE) page
+    WHERE m.segment_id = ${segment.id} AND m.customer_id = page.customer_id
+    RETURNING m.customer_id, m.seq`.execute(trx);
+  return rows.rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [] }));
 };
+
+/** A page of stored profiles after `cursor`, row-locked in customer order. */
+export const lockProfilesPage = async (trx: Db, cursor: string | null, limit: number): Promise<ProfileSnapshot[]> =>
+  (
+    await trx
+      .selectFrom('customer_profiles')
+      .select('profile')
+      .$if(cursor !== null, (qb) => qb.where('customer_id', '>', cursor!))
+      .orderBy('customer_id')
+      .limit(limit)
+      .forUpdate()
+      .execute()
+  ).map((r) => r.profile);
+
+/** One segment's membership state for the given customers. */
+export const loadSegmentMemberships = async (db: Db, segmentId: string, customerIds: string[]): Promise<Map<string, MembershipState>> => {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['customer_id', 'is_member', 'seq'])
+    .where('segment_id', '=', segmentId)
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  return new Map(rows.map((r) => [r.customer_id, { isMember: r.is_member, seq: r.seq }]));
+};
+
+export const countProfiles = async (db: Db): Promise<number> =>
+  Number((await db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+export const countMembers = async (db: Db, segmentId: string): Promise<number> =>
+  Number(
+    (
+      await db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('segment_id', '=', segmentId)
+        .where('is_member', '=', true)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 export interface StoredCustomerSegments {
   /** The latest decision reflected: the last evaluation or membership change. */

@@ -43,7 +43,7 @@ const withStats = async (db: Db, rows: SegmentRow[]): Promise<Segment[]> => {
   return rows.map((row) => toSegment(row, stats.get(row.id) ?? { size: 0, lastChangeAt: null }));
 };
 
-/** Inserts a new segment at version 1; returns null when the id is taken. */
+/** Inserts a new segment at version 1; returns null when the id is taken (a segment being deleted holds its id). */
 export const insertSegment = async (db: Db, definition: SegmentDefinition): Promise<Segment | null> => {
   const row = await db
     .insertInto('segments')
@@ -67,26 +67,40 @@ export const updateSegment = async (db: Db, definition: SegmentDefinition): Prom
       updated_at: sql<Date>`now()`,
     }))
     .where('id', '=', definition.id)
+    .where('deleted_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
   return row ? (await withStats(db, [row]))[0]! : null;
 };
 
 export const findSegment = async (db: Db, id: string): Promise<Segment | null> => {
-  const row = await db.selectFrom('segments').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('segments').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return row ? (await withStats(db, [row]))[0]! : null;
 };
 
 export const listSegments = async (db: Db): Promise<Segment[]> =>
-  withStats(db, await db.selectFrom('segments').selectAll().orderBy('id').execute());
+  withStats(db, await db.selectFrom('segments').selectAll().where('deleted_at', 'is', null).orderBy('id').execute());
 
 /**
  * The enabled segments, share-locked for the rest of the transaction so that a
  * definition cannot change or disappear while a batch evaluates against it.
  */
 export const lockEnabledSegments = async (trx: Transaction<SegmentDb>) =>
-  trx.selectFrom('segments').select(['id', 'name', 'version', 'rule']).where('enabled', '=', true).forShare().execute();
+  trx
+    .selectFrom('segments')
+    .select(['id', 'name', 'version', 'rule'])
+    .where('enabled', '=', true)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .forShare()
+    .execute();
 
-/** Locks and deletes a segment row; returns what it was, or null. */
-export const deleteSegmentRow = async (trx: Transaction<SegmentDb>, id: string) =>
-  (await trx.deleteFrom('segments').where('id', '=', id).returning(['id', 'name', 'version']).executeTakeFirst()) ?? null;
+/** Marks a segment deleted: live traffic stops evaluating it; its backfill exits the members. */
+export const markSegmentDeleted = async (trx: Transaction<SegmentDb>, id: string, now: Date) =>
+  (await trx
+    .updateTable('segments')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returning(['id', 'name', 'version'])
+    .executeTakeFirst()) ?? null;

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { ProfileSnapshot, Rule } from '@segflow/contracts';
 import type { SharedTables } from '@segflow/db';
 
@@ -14,6 +14,22 @@ export interface SegmentDb extends SharedTables {
     version: number;
     created_at: Timestamp;
     updated_at: Timestamp;
+    deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  };
+  backfill_jobs: {
+    id: Generated<bigint>;
+    segment_id: string;
+    segment_version: number;
+    reason: 'backfill' | 'definition_changed' | 'segment_deleted';
+    state: 'running' | 'done' | 'superseded';
+    cursor: string | null;
+    processed: ColumnType<number, number | undefined, number>;
+    total: number;
+    entered: ColumnType<number, number | undefined, number>;
+    exited: ColumnType<number, number | undefined, number>;
+    started_at: Timestamp;
+    updated_at: Timestamp;
+    finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
   customer_profiles: {
     customer_id: string;

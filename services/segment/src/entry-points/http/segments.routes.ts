@@ -1,26 +1,24 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { ApiError, CLOUDEVENTS_CONTENT_TYPE, Segment, SegmentId, SegmentInput, SegmentList, SegmentUpdate, slugify } from '@segflow/contracts';
-import { enqueueOutbox } from '@segflow/db';
+import { ApiError, BackfillProgress, Segment, SegmentId, SegmentInput, SegmentList, SegmentUpdate, slugify } from '@segflow/contracts';
 import type { Logger } from '@segflow/observability';
+import { latestJob, startBackfill } from '../../data-access/backfill.repository.js';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
-import { exitAllMembers, listMembers } from '../../data-access/membership.repository.js';
-import { deleteSegmentRow, findSegment, insertSegment, listSegments, updateSegment } from '../../data-access/segment.repository.js';
+import { countMembers, countProfiles, listMembers } from '../../data-access/membership.repository.js';
+import { findSegment, insertSegment, listSegments, markSegmentDeleted, updateSegment } from '../../data-access/segment.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
-import { toMembershipEvent } from '../../domain/decide.js';
-import { cacheEntries } from '../cache-entries.js';
-import { SEGMENT_OUTBOX } from '../kafka/profile-changes.handler.js';
 
 const idParams = z.object({ id: SegmentId });
 const notFound = (id: string) => ({ error: 'not_found', message: `no segment ${id}` });
 
 /**
- * Segment definitions. A new or changed definition applies to every profile change
- * from then on; re-evaluating existing profiles (backfill) is not part of this API yet.
+ * Segment definitions. Creating, changing or deleting one starts a backfill that
+ * re-evaluates every stored profile (reasons `backfill`, `definition_changed`,
+ * `segment_deleted`); live traffic uses the new definition at once.
  */
 export const segmentsRoutes =
-  (deps: { db: Kysely<SegmentDb>; cache: MembershipCache; membershipTopic: string; now: () => Date; log: Logger }): FastifyPluginAsyncZod =>
+  (deps: { db: Kysely<SegmentDb>; cache: MembershipCache; now: () => Date; log: Logger; backfillStarted: () => void }): FastifyPluginAsyncZod =>
   async (app) => {
     const { db } = deps;
     const rememberName = (segment: Segment) =>
@@ -32,9 +30,14 @@ export const segmentsRoutes =
       async (request, reply) => {
         const { id, ...definition } = request.body;
         const segmentId = id ?? slugify(definition.name);
-        const created = await insertSegment(db, { id: segmentId, ...definition });
+        const created = await db.transaction().execute(async (trx) => {
+          const segment = await insertSegment(trx, { id: segmentId, ...definition });
+          if (segment) await startBackfill(trx, { segmentId, segmentVersion: 1, reason: 'backfill', total: await countProfiles(trx) });
+          return segment;
+        });
         if (!created) return reply.code(409).send({ error: 'conflict', message: `segment id ${segmentId} is taken` });
         await rememberName(created);
+        deps.backfillStarted();
         return reply.code(201).send(created);
       },
     );
@@ -55,9 +58,17 @@ export const segmentsRoutes =
         schema: { summary: 'Replace a definition (new version)', tags: ['segments'], params: idParams, body: SegmentUpdate, response: { 200: Segment, 404: ApiError } },
       },
       async (request, reply) => {
-        const updated = await updateSegment(db, { id: request.params.id, ...request.body });
+        const updated = await db.transaction().execute(async (trx) => {
+          const segment = await updateSegment(trx, { id: request.params.id, ...request.body });
+          if (segment) {
+            const total = segment.enabled ? await countProfiles(trx) : await countMembers(trx, segment.id);
+            await startBackfill(trx, { segmentId: segment.id, segmentVersion: segment.version, reason: 'definition_changed', total });
+          }
+          return segment;
+        });
         if (!updated) return reply.code(404).send(notFound(request.params.id));
         await rememberName(updated);
+        deps.backfillStarted();
         return updated;
       },
     );
@@ -66,26 +77,48 @@ export const segmentsRoutes =
       '/v1/segments/:id',
       { schema: { summary: 'Delete a segment; every member exits (reason segment_deleted)', tags: ['segments'], params: idParams, response: { 204: z.null(), 404: ApiError } } },
       async (request, reply) => {
-        const now = deps.now();
-        const exits = await db.transaction().execute(async (trx) => {
-          const segment = await deleteSegmentRow(trx, request.params.id);
-          if (!segment) return null;
-          const decisions = await exitAllMembers(trx, segment, now);
-          await enqueueOutbox(
-            trx,
-            SEGMENT_OUTBOX,
-            decisions.map((d) => ({
-              topic: deps.membershipTopic,
-              key: d.customerId,
-              value: JSON.stringify(toMembershipEvent(d, { reason: 'segment_deleted', decidedAt: now, causationEventId: null, eventTime: null, profileVersion: null })),
-              headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
-            })),
-          );
-          return decisions;
+        const deleted = await db.transaction().execute(async (trx) => {
+          const segment = await markSegmentDeleted(trx, request.params.id, deps.now());
+          if (segment) {
+            const total = await countMembers(trx, segment.id);
+            await startBackfill(trx, { segmentId: segment.id, segmentVersion: segment.version, reason: 'segment_deleted', total });
+          }
+          return segment;
         });
-        if (!exits) return reply.code(404).send(notFound(request.params.id));
-        await deps.cache.recordChanges(cacheEntries(exits, now), now).catch((err: unknown) => deps.log.warn({ err }, 'membership cache write failed'));
+        if (!deleted) return reply.code(404).send(notFound(request.params.id));
+        deps.backfillStarted();
         return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/segments/:id/backfill',
+      {
+        schema: {
+          summary: "Progress of the segment's latest backfill",
+          tags: ['segments'],
+          params: idParams,
+          response: { 200: BackfillProgress, 404: ApiError },
+        },
+      },
+      async (request, reply) => {
+        const job = await latestJob(db, request.params.id);
+        if (!job) return reply.code(404).send(notFound(request.params.id));
+        const until = job.finished_at ?? job.updated_at;
+        const seconds = Math.max((until.getTime() - job.started_at.getTime()) / 1000, 0.001);
+        return {
+          segmentId: job.segment_id,
+          segmentVersion: job.segment_version,
+          reason: job.reason,
+          state: job.state,
+          processed: job.processed,
+          total: job.total,
+          entered: job.entered,
+          exited: job.exited,
+          ratePerSecond: Math.round(job.processed / seconds),
+          startedAt: job.started_at.toISOString(),
+          finishedAt: job.finished_at?.toISOString() ?? null,
+        };
       },
     );
 

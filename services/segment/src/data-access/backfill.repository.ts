@@ -1,0 +1,55 @@
+import { sql } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { SegmentDb } from './tables.js';
+
+type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
+export type BackfillJob = Selectable<SegmentDb['backfill_jobs']>;
+export type BackfillReason = BackfillJob['reason'];
+
+/**
+ * Starts a backfill for a segment's new version (inside the transaction that changed the
+ * definition), superseding any job still running for an older version.
+ */
+export const startBackfill = async (
+  trx: Transaction<SegmentDb>,
+  job: { segmentId: string; segmentVersion: number; reason: BackfillReason; total: number },
+): Promise<void> => {
+  await trx
+    .updateTable('backfill_jobs')
+    .set({ state: 'superseded', finished_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('segment_id', '=', job.segmentId)
+    .where('state', '=', 'running')
+    .execute();
+  await trx
+    .insertInto('backfill_jobs')
+    .values({ segment_id: job.segmentId, segment_version: job.segmentVersion, reason: job.reason, state: 'running', total: job.total })
+    .execute();
+  await sql`SELECT pg_notify('segflow_backfill', ${job.segmentId})`.execute(trx);
+};
+
+/** The oldest running job no other runner holds, locked for this page's transaction. */
+export const claimRunningJob = async (trx: Transaction<SegmentDb>): Promise<BackfillJob | undefined> =>
+  trx.selectFrom('backfill_jobs').selectAll().where('state', '=', 'running').orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
+
+export const advanceJob = async (
+  trx: Transaction<SegmentDb>,
+  id: bigint,
+  progress: { cursor: string | null; processed: number; entered: number; exited: number; done: boolean; state?: BackfillJob['state'] },
+): Promise<void> => {
+  await trx
+    .updateTable('backfill_jobs')
+    .set((eb) => ({
+      cursor: progress.cursor,
+      processed: eb('processed', '+', progress.processed),
+      entered: eb('entered', '+', progress.entered),
+      exited: eb('exited', '+', progress.exited),
+      updated_at: sql<Date>`now()`,
+      ...(progress.done ? { state: progress.state ?? 'done', finished_at: sql<Date>`now()` } : {}),
+    }))
+    .where('id', '=', id)
+    .execute();
+};
+
+/** The latest job of a segment, for progress reporting. */
+export const latestJob = async (db: Db, segmentId: string): Promise<BackfillJob | undefined> =>
+  db.selectFrom('backfill_jobs').selectAll().where('segment_id', '=', segmentId).orderBy('id', 'desc').limit(1).executeTakeFirst();
