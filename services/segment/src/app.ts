@@ -13,6 +13,7 @@ import { membershipCache } from './data-access/membership-cache.js';
 import type { SegmentDb } from './data-access/tables.js';
 import { segmentCompiler } from './domain/decide.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
+import { previewRoutes } from './entry-points/http/preview.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { applyProfileChanges, SEGMENT_OUTBOX } from './entry-points/kafka/profile-changes.handler.js';
 import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
@@ -53,6 +54,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));
     await app.register(customerSegmentsRoutes({ db, cache, log }));
+    await app.register(previewRoutes({ db }));
   };
 
   return {

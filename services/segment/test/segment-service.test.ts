@@ -39,20 +39,30 @@ const until = async (check: () => boolean | Promise<boolean>, what: string) => {
 };
 
 /** The segment service alone: in-memory bus (it passes the Kafka conformance suite), real Postgres and Redis. */
-const startSegment = async (redisUrl: string) => {
-  const namespace = `${uniqueName('seg')}.`;
+const startSegment = async (redisUrl: string, options: { database?: TestDatabase; bus?: EventBus; namespace?: string; backfillPageSize?: number } = {}) => {
+  const namespace = options.namespace ?? `${uniqueName('seg')}.`;
   const topics = topicsFor(namespace);
-  const database: TestDatabase = await createTestDatabase(inject('databaseUrl'));
+  const database: TestDatabase = options.database ?? (await createTestDatabase(inject('databaseUrl')));
   const db = createDb<SegmentDb>(database.url);
   const redis = new Redis(redisUrl, redisOptions);
-  const bus: EventBus = createMemoryEventBus();
+  const bus: EventBus = options.bus ?? createMemoryEventBus();
   const log = createLogger({ level: 'silent' });
-  const service: ServiceModule = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics, namespace, partitions: 2 });
+  const service: ServiceModule = createSegmentService({
+    db,
+    databaseUrl: database.url,
+    redis,
+    bus,
+    log,
+    topics,
+    namespace,
+    partitions: 2,
+    backfillPageSize: options.backfillPageSize,
+  });
   const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service] });
   await service.start();
   const published: BusMessage[] = [];
   const collector: Subscription = await bus.subscribe({
-    groupId: 'collector',
+    groupId: uniqueName('collector'), // from the beginning, whichever instance published
     topics: [topics.membership],
     handler: async (batch) => {
       published.push(...batch.messages);
@@ -66,8 +76,19 @@ const startSegment = async (redisUrl: string) => {
     app,
     db,
     redis,
+    bus,
+    database,
+    namespace,
     events,
     sendChanges,
+    /** Stops this instance, leaving its database (and bus) for another one. */
+    halt: async () => {
+      await collector.stop();
+      await app.close();
+      await service.stop();
+      redis.disconnect();
+      await db.destroy();
+    },
     stop: async () => {
       await collector.stop();
       await app.close();
@@ -214,5 +235,71 @@ describe('segment service', () => {
       const after = await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
       expect(after.json().segments.map((x: { segmentId: string }) => x.segmentId)).not.toContain('seq-guard');
     });
+  });
+});
+
+describe('segment preview', () => {
+  let s: Awaited<ReturnType<typeof startSegment>>;
+  beforeAll(async () => {
+    s = await startSegment(inject('redisUrl'));
+  });
+  afterAll(() => s?.stop());
+
+  it('counts and samples matches, and who would enter and exit, storing nothing', async () => {
+    await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'two-plus', name: 'Two plus', rule: { field: 'purchase.count', op: 'gte', value: 2 } } });
+    const ids = [0, 1, 2, 3, 4, 5].map((n) => `p-${n}`);
+    await s.sendChanges(ids.map((id, n) => change(id, 1, n))); // purchase counts 0..5
+    await until(async () => (await s.app.inject({ method: 'GET', url: '/v1/segments/two-plus' })).json().size === 4, 'members 2..5');
+
+    const plain = await s.app.inject({ method: 'POST', url: '/v1/segments/preview', payload: { rule: { field: 'purchase.count', op: 'gte', value: 4 }, sampleSize: 1 } });
+    expect(plain.json()).toEqual({ evaluated: 6, count: 2, sample: ['p-4'] });
+
+    const compared = await s.app.inject({
+      method: 'POST',
+      url: '/v1/segments/preview',
+      payload: { rule: { field: 'purchase.count', op: 'between', value: [1, 3] }, segmentId: 'two-plus' },
+    });
+    expect(compared.json()).toEqual({
+      evaluated: 6,
+      count: 3,
+      sample: ['p-1', 'p-2', 'p-3'],
+      changes: { entering: 1, exiting: 2, sampleEntering: ['p-1'], sampleExiting: ['p-4', 'p-5'] },
+    });
+    expect((await s.app.inject({ method: 'GET', url: '/v1/segments/two-plus' })).json()).toMatchObject({ size: 4, version: 1 });
+    const unknown = await s.app.inject({ method: 'POST', url: '/v1/segments/preview', payload: { rule: { field: 'purchase.count', op: 'gte', value: 1 }, segmentId: 'nope' } });
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('segment backfill after a crash', () => {
+  it('resumes from its cursor in a new instance and finishes with the right members, each announced once', async () => {
+    const first = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
+    const ids = Array.from({ length: 400 }, (_, n) => `r-${String(n).padStart(4, '0')}`);
+    await first.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
+    await until(async () => Number((await first.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 400, 'profiles stored');
+
+    await first.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
+    await until(async () => (await first.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json().processed >= 60, 'a few pages done');
+    await first.halt(); // the runner stops between pages; a crash mid-page rolls that page back
+    const peek = createDb<SegmentDb>(first.database.url);
+    const halted = await peek.selectFrom('backfill_jobs').select(['state', 'processed', 'cursor']).where('segment_id', '=', 'even').executeTakeFirstOrThrow();
+    await peek.destroy();
+    expect(halted.state).toBe('running');
+    expect(halted.processed).toBeGreaterThanOrEqual(60);
+    expect(halted.processed).toBeLessThan(400);
+    expect(halted.cursor).toBe(ids[halted.processed - 1]);
+
+    const second = await startSegment(inject('redisUrl'), { database: first.database, bus: first.bus, namespace: first.namespace, backfillPageSize: 20 });
+    try {
+      await until(async () => (await second.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json().state === 'done', 'backfill done');
+      const done = (await second.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json();
+      expect(done).toMatchObject({ processed: 400, total: 400, entered: 200, exited: 0 });
+      await until(() => second.events().filter((e) => e.data.segmentId === 'even').length === 200, 'all entries published');
+      const entries = second.events().filter((e) => e.data.segmentId === 'even');
+      expect(new Set(entries.map((e) => e.id)).size).toBe(200);
+      expect(new Set(entries.map((e) => e.subject))).toEqual(new Set(ids.filter((_, n) => n % 2 === 0)));
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -108,6 +108,22 @@ export const lockProfilesPage = async (trx: Db, cursor: string | null, limit: nu
       .execute()
   ).map((r) => r.profile);
 
+/**
+ * A page of stored profiles after `cursor` (no locks: a read for previews), each with
+ * whether it is a member of `segmentId` when one is given.
+ */
+export const profilesPage = async (db: Db, cursor: string | null, limit: number, segmentId: string | null) =>
+  (
+    await db
+      .selectFrom('customer_profiles as p')
+      .leftJoin('memberships as m', (join) => join.onRef('m.customer_id', '=', 'p.customer_id').on('m.segment_id', '=', segmentId ?? ''))
+      .select(['p.profile', 'm.is_member'])
+      .$if(cursor !== null, (qb) => qb.where('p.customer_id', '>', cursor!))
+      .orderBy('p.customer_id')
+      .limit(limit)
+      .execute()
+  ).map((r) => ({ profile: r.profile, isMember: r.is_member === true }));
+
 /** One segment's membership state for the given customers. */
 export const loadSegmentMemberships = async (db: Db, segmentId: string, customerIds: string[]): Promise<Map<string, MembershipState>> => {
   if (customerIds.length === 0) return new Map();
