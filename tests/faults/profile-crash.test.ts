@@ -55,7 +55,7 @@ describe('profile consumer killed between its Postgres commit and its Kafka comm
 
   const purchaseCount = async (customerId: string) => {
     const row = await db.selectFrom('profiles').select('state').where('customer_id', '=', customerId).executeTakeFirst();
-    return row?.state.snapshot.purchase.count ?? 0;
+    return row?.state.purchase.count ?? 0;
   };
   const storedOffset = async () =>
     (await db.selectFrom('consumer_offsets').select('next_offset').where('group_id', '=', groupId).executeTakeFirst())?.next_offset;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuleField, RuleOp } from './rules.js';
+import { RuleOp } from './rules.js';
 
 export const MEMBERSHIP_EVENT_TYPES = ['segflow.segment.entered', 'segflow.segment.exited'] as const;
 export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased']);
@@ -8,7 +8,7 @@ export type MembershipReason = z.infer<typeof MembershipReason>;
 /** One condition whose result flipped, with the value now and before. */
 export const ExplanationItem = z.object({
   path: z.string(),
-  field: RuleField,
+  field: z.string(),
   window: z.string().optional(),
   op: RuleOp,
   value: z.unknown(),

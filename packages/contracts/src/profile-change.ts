@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { ProfileSnapshot } from './profile.js';
+import { ProfileState } from './profile.js';
 
 /** A message on `profile-changes.v1`: the full snapshot after a change, keyed by customerId. */
 export const ProfileUpdated = z.object({
   kind: z.literal('updated'),
   customerId: z.string(),
   version: z.number().int().positive(),
-  profile: ProfileSnapshot,
+  profile: ProfileState,
   /** The last event applied in this change, and when it happened. */
   causationEventId: z.string(),
   eventTime: z.iso.datetime(),

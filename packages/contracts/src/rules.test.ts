@@ -33,6 +33,45 @@ describe('segment rule schema', () => {
     expect(pathsOf({ field: 'purchase.total', op: 'between', value: [5, 2] })).toEqual(['rule.value']);
   });
 
+  it('accepts the DESIGN example: windows, where and withinLast', () => {
+    const rule = {
+      all: [
+        { field: 'purchase.count', op: 'gte', value: 3, window: '30d', where: { category: 'shoes' } },
+        { not: { field: 'emailOpen.lastAt', op: 'withinLast', value: '14d' } },
+      ],
+    };
+    expect(pathsOf(rule)).toEqual([]);
+  });
+
+  it.each([
+    [{ field: 'purchase.lastAt', op: 'gt', value: 3 }, 'rule.op'],
+    [{ field: 'purchase.lastAt', op: 'withinLast', value: '2w' }, 'rule.value'],
+    [{ field: 'purchase.lastAt', op: 'withinLast', value: '401d' }, 'rule.value'],
+    [{ field: 'purchase.count', op: 'gte', value: 1, window: '30m' }, 'rule.window'],
+    [{ field: 'leadScore', op: 'gte', value: 1, window: '30d' }, 'rule.window'],
+    [{ field: 'emailOpen.count', op: 'gte', value: 1, where: { category: 'x' } }, 'rule.where'],
+    [{ field: 'lifecycleStage', op: 'eq', value: 3 }, 'rule.value'],
+    [{ field: 'traits.country', op: 'in', value: [] }, 'rule.value'],
+    [{ field: 'traits.email', op: 'exists', value: true }, 'rule.value'],
+    [{ field: 'purchase.firstAt', op: 'before', value: 'yesterday' }, 'rule.value'],
+    [{ field: 'colour', op: 'eq', value: 'red' }, 'rule.field'],
+  ])('rejects %j at %s', (condition, path) => {
+    expect(pathsOf(condition)).toEqual([path]);
+  });
+
+  it('accepts trait conditions of every kind', () => {
+    for (const condition of [
+      { field: 'traits.country', op: 'in', value: ['DE', 'FR'] },
+      { field: 'traits.interests', op: 'contains', value: 'running' },
+      { field: 'traits.consent.email', op: 'eq', value: true },
+      { field: 'traits.custom.tier', op: 'neq', value: 'gold' },
+      { field: 'traits.email', op: 'exists' },
+      { field: 'traits.birthDate', op: 'before', value: '2000-01-01' },
+    ]) {
+      expect(pathsOf(condition)).toEqual([]);
+    }
+  });
+
   it('rejects an empty all and an unknown key', () => {
     expect(pathsOf({ all: [] })).toEqual(['rule.all']);
     expect(pathsOf({ field: 'purchase.count', op: 'gt', value: 1, extra: true })).toEqual(['rule.extra']);

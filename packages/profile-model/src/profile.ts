@@ -1,105 +1,145 @@
-import type { CustomerEvent, ProfileSnapshot, Traits } from '@segflow/contracts';
+import type { CustomerEvent, ProfileState, ScoringModel } from '@segflow/contracts';
+import { applyEmailOpen, applyPageView, applyPurchase } from './activity.js';
+import type { Cuts } from './buckets.js';
+import { compactSeries, countCells, cutsAt, emptyCountBuckets, emptyPurchaseBuckets, purchaseCells, sameCuts } from './buckets.js';
+import type { ToBaseCurrency } from './currency.js';
+import { emptyLeadScore, scoreEvent } from './lead-score.js';
+import type { ProfileLimits } from './limits.js';
+import type { Instant } from './time.js';
+import { iso, laterIso, ms, parseIso } from './time.js';
+import { applyTraits } from './traits.js';
 
-/** Money is summed in integer ten-thousandths so that totals do not depend on event order. */
-const MONEY_SCALE = 10_000;
+export type { ProfileState } from '@segflow/contracts';
 
-/**
- * What the profile service stores per customer: the published snapshot plus what is
- * needed to apply later events exactly (which event last set each trait, exact totals).
- */
-export interface ProfileState {
-  snapshot: ProfileSnapshot;
-  purchaseTotalUnits: number;
-  /** Per trait field, the (occurredAt, eventId) of the event that set it: the later one wins. */
-  traitSetBy: Record<string, { at: string; eventId: string }>;
+/** What applying events needs besides the events: the processing instant and the configuration in force. */
+export interface ApplyContext {
+  /** The processing instant: compaction and `updatedAt`; never the events' own time. */
+  now: Instant;
+  toBase: ToBaseCurrency;
+  scoring: ScoringModel;
+  limits: ProfileLimits;
 }
-
-export const emptyProfile = (customerId: string, now: Date): ProfileState => ({
-  snapshot: {
-    customerId,
-    version: 0,
-    traits: {},
-    purchase: { count: 0, total: 0, firstAt: null, lastAt: null },
-    pageView: { count: 0, lastAt: null },
-    emailOpen: { count: 0, lastAt: null },
-    updatedAt: now.toISOString(),
-  },
-  purchaseTotalUnits: 0,
-  traitSetBy: {},
-});
-
-const earlier = (a: string | null, b: string): string => (a === null || b < a ? b : a);
-const later = (a: string | null, b: string): string => (a === null || b > a ? b : a);
-
-/** Converts an amount to the base currency; returns null when no rate is known. */
-export type ToBaseCurrency = (amount: number, currency: string) => number | null;
-
-export const currencyConverter =
-  (base: string, rates: Readonly<Record<string, number>>): ToBaseCurrency =>
-  (amount, currency) => {
-    if (currency === base) return amount;
-    const rate = rates[currency];
-    return rate === undefined ? null : amount * rate;
-  };
 
 export type ApplyResult = { ok: true; state: ProfileState } | { ok: false; reason: string };
 
+/** A customer nothing is known about yet. */
+export const emptyProfile = (customerId: string, now: Instant): ProfileState => ({
+  customerId,
+  version: 0,
+  traits: {},
+  traitSources: {},
+  purchase: { count: 0, total: 0, totalUnits: 0, firstAt: null, lastAt: null, buckets: emptyPurchaseBuckets(), categories: {} },
+  pageView: { count: 0, lastAt: null, buckets: emptyCountBuckets(), categories: {} },
+  emailOpen: { count: 0, lastAt: null, buckets: emptyCountBuckets(), campaigns: {} },
+  leadScore: emptyLeadScore(),
+  lastEventAt: null,
+  bucketsAsOf: iso(ms(now)),
+  updatedAt: iso(ms(now)),
+});
+
+const compactInPlace = (draft: ProfileState, cuts: Cuts): void => {
+  compactSeries(draft.purchase.buckets, cuts, 'fine', purchaseCells);
+  compactSeries(draft.pageView.buckets, cuts, 'fine', countCells);
+  compactSeries(draft.emailOpen.buckets, cuts, 'fine', countCells);
+  for (const entry of Object.values(draft.purchase.categories)) compactSeries(entry.buckets, cuts, 'coarse', purchaseCells);
+  for (const entry of Object.values(draft.pageView.categories)) compactSeries(entry.buckets, cuts, 'coarse', countCells);
+  for (const entry of Object.values(draft.emailOpen.campaigns)) compactSeries(entry.buckets, cuts, 'coarse', countCells);
+};
+
 /**
- * Applies one event to a profile. Deterministic in the set of events applied, whatever
- * their order: counts and sums commute, first/last take min/max, and each trait keeps
- * the value of the event with the latest (occurredAt, eventId). Times are UTC ISO
- * strings, so string order is time order.
+ * Lays the buckets out as of max(bucketsAsOf, now), in place, and returns the cuts in force.
+ * Compaction never goes back: a `now` earlier than `bucketsAsOf` changes nothing.
  */
-export const applyEvent = (
-  state: ProfileState,
-  event: CustomerEvent,
-  context: { now: Date; toBase: ToBaseCurrency },
-): ApplyResult => {
-  const s = state.snapshot;
-  const at = event.occurredAt;
-  const next = (snapshot: Omit<ProfileSnapshot, 'version' | 'updatedAt' | 'customerId'>, extra: Partial<ProfileState> = {}): ApplyResult => ({
-    ok: true,
-    state: {
-      ...state,
-      ...extra,
-      snapshot: { ...snapshot, customerId: s.customerId, version: s.version + 1, updatedAt: context.now.toISOString() },
-    },
-  });
-  switch (event.type) {
-    case 'purchase': {
-      const amount = context.toBase(event.amount, event.currency);
-      if (amount === null) return { ok: false, reason: `no exchange rate for currency ${event.currency}` };
-      const units = state.purchaseTotalUnits + Math.round(amount * MONEY_SCALE);
-      return next(
-        {
-          ...s,
-          purchase: {
-            count: s.purchase.count + 1,
-            total: units / MONEY_SCALE,
-            firstAt: earlier(s.purchase.firstAt, at),
-            lastAt: later(s.purchase.lastAt, at),
-          },
-        },
-        { purchaseTotalUnits: units },
-      );
-    }
-    case 'page_view':
-      return next({ ...s, pageView: { count: s.pageView.count + 1, lastAt: later(s.pageView.lastAt, at) } });
-    case 'email_open':
-      return next({ ...s, emailOpen: { count: s.emailOpen.count + 1, lastAt: later(s.emailOpen.lastAt, at) } });
-    case 'traits': {
-      const traits: Record<string, unknown> = { ...s.traits };
-      const traitSetBy = { ...state.traitSetBy };
-      for (const [field, value] of Object.entries(event.traits)) {
-        if (value === undefined) continue;
-        const current = traitSetBy[field];
-        const wins = !current || at > current.at || (at === current.at && event.eventId > current.eventId);
-        if (wins) {
-          traits[field] = value;
-          traitSetBy[field] = { at, eventId: event.eventId };
-        }
-      }
-      return next({ ...s, traits: traits as Traits }, { traitSetBy });
-    }
+const advanceLayout = (draft: ProfileState, now: number): Cuts => {
+  const asOf = parseIso(draft.bucketsAsOf);
+  if (now <= asOf) return cutsAt(asOf);
+  const before = cutsAt(asOf);
+  const after = cutsAt(now);
+  if (!sameCuts(before, after)) compactInPlace(draft, after);
+  draft.bucketsAsOf = iso(now);
+  return after;
+};
+
+/**
+ * Applies one event to a mutable draft; returns a reason (and leaves the draft untouched)
+ * when the event cannot be applied.
+ */
+const applyInPlace = (draft: ProfileState, event: CustomerEvent, context: ApplyContext, now: number): string | null => {
+  const t = parseIso(event.occurredAt);
+  if (Number.isNaN(t)) return `invalid occurredAt ${event.occurredAt}`;
+  let amountBase: number | null = null;
+  if (event.type === 'purchase') {
+    amountBase = context.toBase(event.amount, event.currency);
+    if (amountBase === null) return `no exchange rate for currency ${event.currency}`;
   }
+  const cuts = advanceLayout(draft, now);
+  const previousLastEventAt = draft.lastEventAt;
+  draft.version += 1;
+  draft.updatedAt = iso(now);
+  draft.lastEventAt = laterIso(draft.lastEventAt, t);
+  switch (event.type) {
+    case 'purchase':
+      applyPurchase(draft, event, amountBase!, { cuts, toBase: context.toBase, limits: context.limits });
+      break;
+    case 'page_view':
+      applyPageView(draft, event, { cuts, limits: context.limits });
+      break;
+    case 'email_open':
+      applyEmailOpen(draft, event, { cuts, limits: context.limits });
+      break;
+    case 'traits':
+      applyTraits(draft, event);
+      break;
+  }
+  scoreEvent(draft, event, amountBase, { now, scoring: context.scoring, limits: context.limits, previousLastEventAt });
+  return null;
+};
+
+/**
+ * Applies one event and returns the new profile (the input is not modified), or
+ * `{ ok: false }` for a purchase in a currency with no rate. For a fixed `now`, scoring
+ * model and limits, the result depends only on the set of events applied, not their
+ * order (lead-score sums up to float rounding; see the README). The reducer does not
+ * deduplicate: the caller applies each eventId once.
+ */
+export const applyEvent = (state: ProfileState, event: CustomerEvent, context: ApplyContext): ApplyResult => {
+  const draft = structuredClone(state);
+  const reason = applyInPlace(draft, event, context, ms(context.now));
+  return reason === null ? { ok: true, state: draft } : { ok: false, reason };
+};
+
+/**
+ * Applies events in order, copying the profile once: the same result as `applyEvent` one
+ * at a time, skipping (and listing) those that cannot be applied. `state` is returned
+ * unchanged when nothing applied.
+ */
+export const applyEventBatch = (
+  state: ProfileState,
+  events: readonly CustomerEvent[],
+  context: ApplyContext,
+): { state: ProfileState; applied: number; rejected: { eventId: string; reason: string }[] } => {
+  const now = ms(context.now);
+  let draft: ProfileState | null = null;
+  let applied = 0;
+  const rejected: { eventId: string; reason: string }[] = [];
+  for (const event of events) {
+    draft ??= structuredClone(state);
+    const reason = applyInPlace(draft, event, context, now);
+    if (reason === null) applied += 1;
+    else rejected.push({ eventId: event.eventId, reason });
+  }
+  return { state: applied > 0 && draft ? draft : state, applied, rejected };
+};
+
+/**
+ * The profile with its buckets laid out as of `now` (older buckets merged into coarser
+ * ones, those past 400 days dropped). Queries give the same answers before and after,
+ * so this only saves space; `applyEvent` does it as needed.
+ */
+export const compact = (state: ProfileState, now: Instant): ProfileState => {
+  const n = ms(now);
+  if (n <= parseIso(state.bucketsAsOf)) return state;
+  const draft = structuredClone(state);
+  advanceLayout(draft, n);
+  return draft;
 };

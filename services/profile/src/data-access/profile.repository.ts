@@ -35,7 +35,7 @@ export const saveProfiles = async (trx: Db, states: ProfileState[]): Promise<voi
   if (states.length === 0) return;
   await trx
     .insertInto('profiles')
-    .values(states.map((s) => ({ customer_id: s.snapshot.customerId, version: s.snapshot.version, state: JSON.stringify(s) })))
+    .values(states.map((s) => ({ customer_id: s.customerId, version: s.version, state: JSON.stringify(s) })))
     .onConflict((oc) =>
       oc.column('customer_id').doUpdateSet((eb) => ({
         version: eb.ref('excluded.version'),

@@ -46,7 +46,7 @@ export const customersRoutes =
       async (request, reply) => {
         const state = await findProfile(deps.db, request.params.id);
         if (!state) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
-        return state.snapshot;
+        return state;
       },
     );
   };
