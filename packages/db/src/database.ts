@@ -6,12 +6,14 @@ import pg from 'pg';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
 
 /** A kysely instance over a pg pool. `destroy()` closes the pool. */
-export const createDb = <DB>(url: string, options: { maxConnections?: number } = {}): Kysely<DB> =>
-  new Kysely<DB>({
-    dialect: new PostgresDialect({
-      pool: new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 }),
-    }),
-  });
+export const createDb = <DB>(url: string, options: { maxConnections?: number } = {}): Kysely<DB> => {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // An idle connection whose server went away (a restart, a failover) is dropped by the
+  // pool; unheard, the 'error' event would end the process. The next query reconnects,
+  // or fails where a caller handles it.
+  pool.on('error', () => undefined);
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+};
 
 /**
  * Creates the database named in `url` when it does not exist, connecting to the

@@ -65,13 +65,28 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops fetching, waits for the batch in flight to settle, leaves the group. */
   stop(): Promise<void>;
-  /** True once this member has joined its group and received an assignment. */
+  /** True while this member is in its group with an assignment (false after a crash until it rejoins). */
   readonly ready: boolean;
+  /**
+   * True once the consumer loop has died for good without `stop()` being asked: the
+   * adapter will deliver nothing more. Health checks report it; a supervisor restarts.
+   */
+  readonly failed: boolean;
 }
 
 export interface TopicSpec {
   topic: string;
   partitions: number;
+}
+
+/** Where a consumer group stands on one partition, as lag tools see it. */
+export interface PartitionOffsets extends TopicPartition {
+  /** The next offset the group will consume, as committed to the bus; null when it never committed. */
+  committed: bigint | null;
+  /** The oldest offset still in the log. */
+  start: bigint;
+  /** The high watermark: the offset the next message appended will get. */
+  end: bigint;
 }
 
 export interface EventBus {
@@ -80,6 +95,11 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   createTopics(topics: TopicSpec[]): Promise<void>;
+  /**
+   * The committed and log offsets of `groupId` on every partition of `topics`, whether or
+   * not the group has members now. Rejects when a topic does not exist.
+   */
+  groupOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets[]>;
   close(): Promise<void>;
 }
 

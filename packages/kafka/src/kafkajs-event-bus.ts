@@ -8,6 +8,7 @@ import type {
   BusMessage,
   EventBus,
   OutgoingMessage,
+  PartitionOffsets,
   SubscribeOptions,
   Subscription,
   TopicPartition,
@@ -88,6 +89,25 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     }
   };
 
+  const groupOffsets = async (groupId: string, topics: string[]): Promise<PartitionOffsets[]> => {
+    assertOpen();
+    await adminConnected();
+    const [committed, logs] = await Promise.all([
+      admin.fetchOffsets({ groupId, topics }),
+      Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+    ]);
+    const committedOf = new Map(committed.flatMap((t) => t.partitions.map((p) => [`${t.topic}:${p.partition}`, p.offset] as const)));
+    return logs.flatMap(({ topic, partitions }) =>
+      partitions
+        .map((p) => {
+          // kafkajs answers '-1' (or nothing) for a partition the group never committed.
+          const offset = committedOf.get(`${topic}:${p.partition}`) ?? '-1';
+          return { topic, partition: p.partition, committed: offset === '-1' ? null : BigInt(offset), start: BigInt(p.low), end: BigInt(p.high) };
+        })
+        .sort((a, b) => a.partition - b.partition),
+    );
+  };
+
   const subscribe = async (opts: SubscribeOptions): Promise<Subscription> => {
     assertOpen();
     const consumer = kafka.consumer({
@@ -113,7 +133,7 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     await Promise.all([producer.disconnect(), admin.disconnect()]);
   };
 
-  return { publish, subscribe, createTopics, close };
+  return { publish, subscribe, createTopics, groupOffsets, close };
 };
 
 /**
@@ -135,6 +155,7 @@ const runSubscription = (
   const awaitingStart = new Set<string>();
   let generation = 0;
   let ready = false;
+  let failed = false;
   let stopping = false;
 
   // kafkajs throws from pause/resume/seek while a crashed consumer waits to restart;
@@ -203,7 +224,14 @@ const runSubscription = (
     void applyStartOffsets(gen, opts.startOffsets, assigned);
   });
 
-  // Crashes need no listener: kafkajs logs them (through logCreator) and restarts retriable ones.
+  // kafkajs logs crashes (through logCreator) and restarts after retriable ones; after any
+  // other (a bug in our loop, a non-retriable broker error) the consumer is gone for good.
+  consumer.on(consumer.events.CRASH, (event) => {
+    ready = false;
+    if (event.payload.restart || stopping) return;
+    failed = true;
+    logger.error({ ...log, err: event.payload.error }, 'kafka consumer crashed and will not restart');
+  });
 
   const onHandlerFailure = (tp: TopicPartition, firstOffset: bigint, error: unknown): void => {
     const key = partitionKey(tp);
@@ -226,7 +254,7 @@ const runSubscription = (
     resumeTimers.set(key, timer);
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> => {
     const tp = { topic: batch.topic, partition: batch.partition };
     for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
       // A seek (ours or a rebalance's) or stop() makes the rest of this fetch stale.
@@ -251,7 +279,9 @@ const runSubscription = (
       }
       resolveOffset(last.offset.toString());
       try {
-        await consumer.commitOffsets([{ ...tp, offset: outcome.nextOffset.toString() }]);
+        // Not consumer.commitOffsets(): once stop() has begun, kafkajs drops that call silently,
+        // and the last batch before a graceful shutdown would never reach lag tools.
+        await commitOffsetsIfNecessary({ topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, offset: outcome.nextOffset.toString() }] }] });
       } catch (error) {
         // Only lag tools read this commit; the handler's store already holds the offset.
         logger.warn({ ...log, ...tp, err: error }, 'offset commit to Kafka failed');
@@ -274,9 +304,13 @@ const runSubscription = (
     get ready() {
       return ready;
     },
+    get failed() {
+      return failed;
+    },
     stop: () => {
       stopped ??= (async () => {
         stopping = true;
+        ready = false;
         clearTimers();
         // disconnect() first stops the consumer, which waits for the eachBatch in flight.
         await consumer.disconnect();

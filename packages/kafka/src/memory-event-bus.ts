@@ -7,6 +7,7 @@ import type {
   EventBus,
   OutgoingMessage,
   PartitionBatch,
+  PartitionOffsets,
   SubscribeOptions,
   Subscription,
   TopicPartition,
@@ -36,6 +37,7 @@ interface Member {
   readonly options: SubscribeOptions;
   running: boolean;
   ready: boolean;
+  failed: boolean;
   /** null while the group rebalances: nothing is delivered then. */
   assignment: TopicPartition[] | null;
   positions: Map<string, bigint>;
@@ -253,6 +255,7 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
       options: opts,
       running: true,
       ready: false,
+      failed: false,
       assignment: null,
       positions: new Map(),
       retryAt: new Map(),
@@ -261,12 +264,20 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
       loop: Promise.resolve(),
     };
     group.members.push(member);
-    member.loop = runLoop(group, member);
+    // The loop catches handler failures itself; anything reaching here is a bug that ends it.
+    member.loop = runLoop(group, member).catch((error: unknown) => {
+      logger.error({ err: error, groupId: opts.groupId }, 'memory consumer loop died');
+      member.failed = true;
+      member.ready = false;
+    });
 
     let stopped: Promise<void> | null = null;
     const subscription: Subscription = {
       get ready() {
         return member.ready;
+      },
+      get failed() {
+        return member.failed;
       },
       stop: () => {
         stopped ??= (async () => {
@@ -292,6 +303,23 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
     await Promise.resolve();
   };
 
+  const groupOffsets = async (groupId: string, topics: string[]): Promise<PartitionOffsets[]> => {
+    assertOpen();
+    const committed = broker.groups.get(groupId)?.committed ?? new Map<string, bigint>();
+    await Promise.resolve();
+    return topics.flatMap((topic) => {
+      const logs = broker.topics.get(topic);
+      if (!logs) throw new Error(`unknown topic ${topic}`);
+      return logs.map((log, partition) => ({
+        topic,
+        partition,
+        committed: committed.get(partitionKey({ topic, partition })) ?? null,
+        start: 0n,
+        end: BigInt(log.length),
+      }));
+    });
+  };
+
   const close = async (): Promise<void> => {
     closed = true;
     await Promise.all([...own].map((s) => s.stop()));
@@ -301,7 +329,7 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
     if (closed) throw new Error('memory event bus is closed');
   };
 
-  return { publish, subscribe, createTopics, close };
+  return { publish, subscribe, createTopics, groupOffsets, close };
 };
 
 const backoff = (options: SubscribeOptions, attempt: number): number => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { silentLogger } from '../src/bus-logger.js';
 import { describeEventBusConformance } from '../src/conformance/event-bus.conformance.js';
 import { createKafkaEventBus } from '../src/kafkajs-event-bus.js';
@@ -23,4 +23,20 @@ describeEventBusConformance('kafkajs event bus', async () => {
     newBus: async () => client(),
     topic: (prefix) => `conformance-${prefix}-${randomUUID().slice(0, 8)}`,
   };
+});
+
+describe('kafkajs event bus health', () => {
+  it('reports a consumer loop that kafkajs will not restart as failed', async ({ onTestFinished }) => {
+    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `health-${randomUUID().slice(0, 8)}`, logger: silentLogger });
+    onTestFinished(() => bus.close());
+    const topic = `health-${randomUUID().slice(0, 8)}`;
+    await bus.createTopics([{ topic, partitions: 1 }]);
+    await bus.publish(topic, [{ key: 'k', value: 'v' }]);
+
+    // A handler bug: a seek to a negative offset is a non-retriable error inside the loop.
+    const sub = await bus.subscribe({ groupId: topic, topics: [topic], handler: async () => ({ kind: 'seek', offset: -5n }) });
+    onTestFinished(() => sub.stop());
+    await vi.waitFor(() => expect(sub.failed).toBe(true), { timeout: 30_000, interval: 50 });
+    expect(sub.ready).toBe(false);
+  });
 });

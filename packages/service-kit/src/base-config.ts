@@ -20,6 +20,12 @@ export const baseEnv = {
   SEGFLOW_NAMESPACE: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"').default(''),
   SEGFLOW_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   SEGFLOW_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How often the lag monitor reads the consumer groups' offsets. */
+  SEGFLOW_LAG_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
+  /** Polls per partition the lag status is judged over (Burrow's window). */
+  SEGFLOW_LAG_WINDOW: z.coerce.number().int().min(2).max(1000).default(10),
+  /** A partition behind with no progress for this long is STOPPED. */
+  SEGFLOW_LAG_STOPPED_AFTER_MS: z.coerce.number().int().min(1).default(300_000),
 };
 export const BaseConfig = z.object(baseEnv);
 export type BaseConfig = z.infer<typeof BaseConfig>;
@@ -36,5 +42,18 @@ export const topicsFor = (namespace: string) => ({
   membership: `${namespace}segment-membership.v1`,
 });
 export type Topics = ReturnType<typeof topicsFor>;
+
+/** The lag monitor's settings out of a parsed configuration. */
+export const lagSettings = (config: BaseConfig): LagSettings => ({
+  intervalMs: config.SEGFLOW_LAG_POLL_INTERVAL_MS,
+  window: config.SEGFLOW_LAG_WINDOW,
+  stoppedAfterMs: config.SEGFLOW_LAG_STOPPED_AFTER_MS,
+});
+
+export interface LagSettings {
+  intervalMs: number;
+  window: number;
+  stoppedAfterMs: number;
+}
 
 export const groupFor = (namespace: string, service: string): string => `${namespace}segflow-${service}`;

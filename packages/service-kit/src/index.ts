@@ -3,3 +3,7 @@ export * from './base-config.js';
 export * from './service.js';
 export * from './health.js';
 export * from './run.js';
+export * from './lag-monitor.js';
+export * from './lag-report.js';
+export * from './ops-routes.js';
+export * from './measured-batches.js';

@@ -1,7 +1,13 @@
-import type { Logger } from '@segflow/observability';
+import type { EventBus } from '@segflow/kafka';
+import { createMetrics } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
+import type { LagSettings } from './base-config.js';
 import { createHttpApp } from './http-app.js';
 import type { HttpApp } from './http-app.js';
 import { healthRoutes } from './health.js';
+import { createLagMonitor } from './lag-monitor.js';
+import type { LagMonitor } from './lag-monitor.js';
+import { opsRoutes } from './ops-routes.js';
 import type { ServiceModule } from './service.js';
 
 /** Something to close last, after the services stopped (pools, clients). */
@@ -10,18 +16,70 @@ export interface Resource {
   close(): Promise<void>;
 }
 
-/** Mounts the modules' routes and health endpoints on one fastify app (no listen). */
-export const buildApp = async (options: { log: Logger; title: string; modules: ServiceModule[] }): Promise<HttpApp> => {
+/**
+ * Mounts the modules' routes, the health endpoints, `/metrics` and `/v1/ops/consumer-lag`
+ * on one fastify app (no listen). Without `metrics`, a registry of its own serves `/metrics`.
+ */
+export const buildApp = async (options: {
+  log: Logger;
+  title: string;
+  modules: ServiceModule[];
+  metrics?: SegflowMetrics;
+  lag?: LagMonitor;
+}): Promise<HttpApp> => {
   const app = await createHttpApp({ log: options.log, title: options.title });
   await app.register(healthRoutes(options.modules));
+  await app.register(opsRoutes({ metrics: options.metrics ?? createMetrics({ defaultMetrics: false }), lag: options.lag }));
   for (const module of options.modules) await app.register(module.routes);
   return app;
 };
 
+/** One step of an orderly shutdown. */
+export interface ShutdownStep {
+  name: string;
+  run(): Promise<void>;
+}
+
 /**
- * Composition-root runner: starts the modules, listens, and on SIGTERM/SIGINT shuts down
- * in order — stop accepting requests, stop consumers (the batch in flight finishes or
- * rolls back), close clients and pools last — within `shutdownTimeoutMs`, else exits 1.
+ * Runs `steps` one after the other; a failing step is logged and the next one still runs
+ * (pools close even when a consumer did not stop cleanly). Resolves `ok` when every step
+ * succeeded within `timeoutMs`; `timedOut` when the bound passed first, naming the step
+ * that was still running.
+ */
+export const shutdownInOrder = async (
+  steps: ShutdownStep[],
+  timeoutMs: number,
+  log: Pick<Logger, 'error'>,
+): Promise<{ ok: boolean; timedOut: boolean }> => {
+  let failed = false;
+  let current = '';
+  const all = (async () => {
+    for (const step of steps) {
+      current = step.name;
+      await step.run().catch((err: unknown) => {
+        failed = true;
+        log.error({ err, step: step.name }, 'shutdown step failed');
+      });
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  // Not unref'd: the process must not slip out with exit code 0 while a step hangs.
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const outcome = await Promise.race([all.then(() => 'done' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    log.error({ timeoutMs, step: current }, 'shutdown did not finish in time');
+    return { ok: false, timedOut: true };
+  }
+  return { ok: !failed, timedOut: false };
+};
+
+/**
+ * Composition-root runner: starts the modules and a lag monitor over their consumer groups,
+ * listens, and on SIGTERM/SIGINT shuts down in order — stop accepting requests, stop the
+ * lag monitor, stop the modules (consumers stop fetching; the batch in flight commits or
+ * rolls back; outbox relays flush), close clients and pools last — within
+ * `shutdownTimeoutMs`; exits 0 when all of it succeeded, else 1.
  */
 export const runServices = async (options: {
   log: Logger;
@@ -31,10 +89,22 @@ export const runServices = async (options: {
   shutdownTimeoutMs: number;
   modules: ServiceModule[];
   resources: Resource[];
+  metrics: SegflowMetrics;
+  /** Reads the consumer groups' offsets for the lag monitor. */
+  bus: Pick<EventBus, 'groupOffsets'>;
+  lag: LagSettings;
 }): Promise<{ app: HttpApp; shutdown: (signal: string) => Promise<void> }> => {
-  const { log, modules, resources } = options;
-  const app = await buildApp(options);
+  const { log, modules, resources, metrics } = options;
+  const lag = createLagMonitor({
+    bus: options.bus,
+    groups: modules.flatMap((m) => m.consumerGroups ?? []),
+    metrics,
+    settings: options.lag,
+    log,
+  });
+  const app = await buildApp({ ...options, lag });
   for (const module of modules) await module.start();
+  lag.start();
   await app.listen({ host: options.host, port: options.port });
 
   let shuttingDown = false;
@@ -42,22 +112,18 @@ export const runServices = async (options: {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      log.error({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, options.shutdownTimeoutMs);
-    deadline.unref();
-    let failed = false;
-    await app.close().catch((err: unknown) => ((failed = true), log.error({ err }, 'closing http failed')));
-    for (const module of [...modules].reverse()) {
-      await module.stop().catch((err: unknown) => ((failed = true), log.error({ err, module: module.name }, 'stopping failed')));
-    }
-    for (const resource of [...resources].reverse()) {
-      await resource.close().catch((err: unknown) => ((failed = true), log.error({ err, resource: resource.name }, 'closing failed')));
-    }
-    clearTimeout(deadline);
-    log.info({ failed }, 'stopped');
-    process.exit(failed ? 1 : 0);
+    const { ok } = await shutdownInOrder(
+      [
+        { name: 'http', run: () => app.close() },
+        { name: 'lag monitor', run: () => lag.stop() },
+        ...[...modules].reverse().map((m) => ({ name: m.name, run: () => m.stop() })),
+        ...[...resources].reverse().map((r) => ({ name: r.name, run: () => r.close() })),
+      ],
+      options.shutdownTimeoutMs,
+      log,
+    );
+    log.info({ ok }, 'stopped');
+    process.exit(ok ? 0 : 1);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

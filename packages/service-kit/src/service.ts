@@ -7,6 +7,12 @@ export interface ReadinessCheck {
   check: () => Promise<boolean>;
 }
 
+/** A consumer group a module runs, and the topics it reads: what the lag monitor watches. */
+export interface ConsumerGroupSpec {
+  groupId: string;
+  topics: string[];
+}
+
 /**
  * What each service module gives its composition root: routes to mount, consumers
  * and background work to start and stop, and readiness checks. A process may host one
@@ -21,4 +27,6 @@ export interface ServiceModule {
   readiness: ReadinessCheck[];
   /** False once a consumer loop has died for good. */
   alive(): boolean;
+  /** The consumer groups this module runs, for `/v1/ops/consumer-lag` and the lag metrics. */
+  consumerGroups?: ConsumerGroupSpec[];
 }

@@ -7,3 +7,5 @@ export type { Infrastructure, InfrastructureOptions, InfrastructureSource } from
 export { createTestDatabase, uniqueName } from './databases.js';
 export type { TestDatabase } from './databases.js';
 export { isPortOpen } from './tcp.js';
+export { startPrivatePostgres } from './private-postgres.js';
+export type { PrivatePostgres } from './private-postgres.js';

@@ -2,12 +2,12 @@ import { Redis } from 'ioredis';
 import { createDb, ensureDatabase } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
-import { createLogger, parseConfig } from '@segflow/observability';
+import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
 import { createProfileService } from '@segflow/profile';
 import type { ProfileDb } from '@segflow/profile';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
-import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
 import { AllConfig } from './config.js';
 
@@ -32,9 +32,12 @@ runMain(async () => {
   const segmentDb = createDb<SegmentDb>(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow', logger: log });
+  // One registry for the three services: their `service`, `group` and `producer` labels differ.
+  const metrics = createMetrics();
   const shared = {
     bus,
     log,
+    metrics,
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
@@ -50,6 +53,9 @@ runMain(async () => {
       createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES, dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
       createSegmentService({ ...shared, db: segmentDb, databaseUrl: config.DATABASE_URL, redis }),
     ],
+    metrics,
+    bus,
+    lag: lagSettings(config),
     resources: [
       { name: 'kafka', close: () => bus.close() },
       { name: 'redis', close: async () => void redis.disconnect() },

@@ -1,8 +1,9 @@
 import type { EventType } from '@segflow/contracts';
 import type { EventBus, Subscription } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import { createMetrics } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor } from '@segflow/service-kit';
+import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { eventsRoutes } from './entry-points/http/events.routes.js';
 import { forwardSourceEvents } from './entry-points/kafka/source-events.handler.js';
 
@@ -12,6 +13,8 @@ export interface IngestDeps {
   topics: Topics;
   namespace: string;
   partitions: number;
+  /** The process's metrics; a private registry when not given (tests). */
+  metrics?: SegflowMetrics;
   now?: () => Date;
 }
 
@@ -20,6 +23,8 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
   const { bus, topics } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ service: 'ingest' });
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
+  const groupId = groupFor(deps.namespace, 'ingest');
   const typeOfTopic = new Map<string, EventType>([
     [topics.purchase, 'purchase'],
     [topics.pageView, 'page_view'],
@@ -30,15 +35,19 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
 
   return {
     name: 'ingest',
-    routes: eventsRoutes({ bus, customerEventsTopic: topics.customerEvents, now }),
+    routes: eventsRoutes({ bus, customerEventsTopic: topics.customerEvents, now, metrics }),
     start: async () => {
       await bus.createTopics(
         [...typeOfTopic.keys(), topics.customerEvents, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })),
       );
       subscription = await bus.subscribe({
-        groupId: groupFor(deps.namespace, 'ingest'),
+        groupId,
         topics: [...typeOfTopic.keys()],
-        handler: forwardSourceEvents({ bus, typeOfTopic, customerEventsTopic: topics.customerEvents, dlqTopic: topics.dlq, now, log }),
+        handler: measuredBatches(
+          metrics,
+          'ingest',
+          forwardSourceEvents({ bus, typeOfTopic, customerEventsTopic: topics.customerEvents, dlqTopic: topics.dlq, now, log, metrics }),
+        ),
       });
     },
     stop: async () => {
@@ -46,6 +55,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
       subscription = null;
     },
     readiness: [{ name: 'kafka', check: async () => subscription?.ready ?? false }],
-    alive: () => true,
+    alive: () => !(subscription?.failed ?? false),
+    consumerGroups: [{ groupId, topics: [...typeOfTopic.keys()] }],
   };
 };

@@ -1,6 +1,6 @@
 import { createKafkaEventBus } from '@segflow/kafka';
-import { createLogger, parseConfig } from '@segflow/observability';
-import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
+import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createIngestService } from './app.js';
 import { IngestConfig } from './config.js';
 
@@ -8,9 +8,11 @@ runMain(async () => {
   const config = parseConfig(IngestConfig, process.env);
   const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-ingest' });
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-ingest', logger: log });
+  const metrics = createMetrics();
   const ingest = createIngestService({
     bus,
     log,
+    metrics,
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
@@ -22,6 +24,9 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     modules: [ingest],
+    metrics,
+    bus,
+    lag: lagSettings(config),
     resources: [{ name: 'kafka', close: () => bus.close() }],
   });
 });

@@ -352,6 +352,30 @@ export const describeEventBusConformance = (name: string, setup: () => Promise<C
         failedAt,
       });
     });
+
+    it('reports where a group stands on each partition, with or without members', async ({ expect, onTestFinished }) => {
+      const subscribe = subscriber(onTestFinished);
+      const topic = await newTopic('lag', 2);
+      const groupId = ctx.topic('lag-group');
+      await ctx.bus.publish(topic, range(12).map((i) => ({ key: `customer-${i}`, value: `v${i}` })));
+
+      const before = await ctx.bus.groupOffsets(groupId, [topic]);
+      expect(before.map((p) => p.partition)).toEqual([0, 1]);
+      expect(before.every((p) => p.topic === topic && p.committed === null && p.start === 0n)).toBe(true);
+      expect(before.reduce((sum, p) => sum + p.end, 0n)).toBe(12n);
+
+      const rec = recorder();
+      const sub = await subscribe(ctx.bus, { groupId, topics: [topic], handler: rec.handler });
+      await waitFor('all 12 messages', () => rec.messages.length >= 12);
+      expect(sub.failed).toBe(false);
+      await sub.stop();
+      expect(sub.failed).toBe(false);
+
+      // The commit follows the handler; after stop() it has happened.
+      const after = await ctx.bus.groupOffsets(groupId, [topic]);
+      expect(after.map((p) => [p.partition, p.committed ?? 0n])).toEqual(before.map((p) => [p.partition, p.end]));
+      await expect(ctx.bus.groupOffsets(groupId, [ctx.topic('no-such-topic')])).rejects.toThrow();
+    });
   });
 };
 

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, EventsRequest, EventsResponse } from '@segflow/contracts';
+import type { EventType } from '@segflow/contracts';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import type { SegflowMetrics } from '@segflow/observability';
 import { acceptEvent } from '../../domain/accept-event.js';
 
 /**
@@ -9,7 +11,7 @@ import { acceptEvent } from '../../domain/accept-event.js';
  * rejected ones listed when at least one was accepted; 400 when none was.
  */
 export const eventsRoutes =
-  (deps: { bus: EventBus; customerEventsTopic: string; now: () => Date }): FastifyPluginAsyncZod =>
+  (deps: { bus: EventBus; customerEventsTopic: string; now: () => Date; metrics: SegflowMetrics }): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/events',
@@ -27,10 +29,12 @@ export const eventsRoutes =
         const now = deps.now();
         const accepted: OutgoingMessage[] = [];
         const rejected: EventsResponse['rejected'] = [];
+        const types: EventType[] = [];
         raws.forEach((raw, index) => {
           const result = acceptEvent(raw, now);
           if (result.ok) {
             accepted.push({ key: result.event.customerId, value: JSON.stringify(result.event) });
+            types.push(result.event.type);
           } else {
             const eventId = (raw as { eventId?: unknown } | null)?.eventId;
             rejected.push({ index, ...(typeof eventId === 'string' ? { eventId } : {}), errors: result.errors });
@@ -44,6 +48,8 @@ export const eventsRoutes =
           });
         }
         await deps.bus.publish(deps.customerEventsTopic, accepted);
+        // Rejected HTTP events are answered (400 details), not dead-lettered, so only these count.
+        for (const type of types) deps.metrics.countEvents('ingest', type, 'applied');
         return reply.code(202).send({ accepted: accepted.length, rejected });
       },
     );

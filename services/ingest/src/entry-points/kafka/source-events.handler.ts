@@ -1,7 +1,7 @@
 import type { EventType } from '@segflow/contracts';
 import type { BatchHandler, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import { acceptSourceMessage } from '../../domain/accept-event.js';
 
 /**
@@ -18,6 +18,7 @@ export const forwardSourceEvents =
     dlqTopic: string;
     now: () => Date;
     log: Logger;
+    metrics: SegflowMetrics;
   }): BatchHandler =>
   async (batch) => {
     const expectedType = deps.typeOfTopic.get(batch.topic);
@@ -38,6 +39,9 @@ export const forwardSourceEvents =
       await deps.bus.publish(deps.dlqTopic, rejected);
       deps.log.warn({ topic: batch.topic, partition: batch.partition, count: rejected.length }, 'invalid events sent to the DLQ');
     }
+    // Counted once both publishes are acknowledged; a retried batch is counted when it succeeds.
+    deps.metrics.countEvents('ingest', expectedType, 'applied', forward.length);
+    deps.metrics.countEvents('ingest', expectedType, 'dlq', rejected.length);
     const last = batch.messages.at(-1);
     return { kind: 'done', nextOffset: last ? last.offset + 1n : 0n };
   };

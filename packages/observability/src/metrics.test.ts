@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from './metrics.js';
+
+const names = async (metrics: ReturnType<typeof createMetrics>) => (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+
+describe('segflow metrics', () => {
+  it('defines the segflow metrics once per registry, with the process metrics unless asked not to', async () => {
+    const withDefaults = createMetrics();
+    const bare = createMetrics({ defaultMetrics: false });
+    const segflow = [
+      'segflow_kafka_consumer_lag',
+      'segflow_kafka_consumer_lag_seconds',
+      'segflow_kafka_consumer_status',
+      'segflow_events_processed_total',
+      'segflow_event_to_segment_seconds',
+      'segflow_outbox_pending',
+      'segflow_batch_size',
+      'segflow_batch_duration_seconds',
+    ];
+    expect((await names(bare)).sort()).toEqual(segflow.sort());
+    expect(await names(withDefaults)).toEqual(expect.arrayContaining([...segflow, 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
+  });
+
+  it('counts events by service, type and outcome', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.countEvents('profile', 'purchase', 'applied', 3);
+    metrics.countEvents('profile', 'purchase', 'dlq');
+    metrics.countEvents('profile', 'traits', 'duplicate', 0);
+    const page = await metrics.registry.metrics();
+    expect(page).toContain('segflow_events_processed_total{service="profile",type="purchase",outcome="applied"} 3');
+    expect(page).toContain('segflow_events_processed_total{service="profile",type="purchase",outcome="dlq"} 1');
+    expect(page).toContain('segflow_events_processed_total{service="profile",type="traits",outcome="duplicate"} 0');
+  });
+
+  it('reads the outbox backlog at scrape time, and leaves out a count that fails or does not answer', async () => {
+    const metrics = createMetrics({ defaultMetrics: false, scrapeTimeoutMs: 50 });
+    let pending = 4;
+    metrics.trackOutbox('profile', async () => pending);
+    const untrackSegment = metrics.trackOutbox('segment', () => Promise.reject(new Error('database down')));
+    metrics.trackOutbox('scheduler', () => new Promise<number>(() => undefined));
+    const values = async () => Object.fromEntries((await metrics.outboxPending.get()).values.map((v) => [v.labels.producer, v.value]));
+
+    expect(await values()).toEqual({ profile: 4 });
+    pending = 0;
+    expect(await values()).toEqual({ profile: 0 });
+    untrackSegment();
+    expect(await values()).toEqual({ profile: 0 });
+  });
+});

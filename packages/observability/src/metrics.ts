@@ -1,0 +1,135 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What happened to one input event: applied, recognised as a duplicate, or sent to the DLQ. */
+export type EventOutcome = 'applied' | 'duplicate' | 'dlq';
+
+/**
+ * segflow's Prometheus metrics, defined once (DESIGN §8). One instance per process, passed
+ * down as a dependency; a process hosting several services shares it, and the `service`,
+ * `group` and `producer` labels tell them apart. No label ever carries a customer id.
+ */
+export interface SegflowMetrics {
+  readonly registry: Registry;
+  /** End offset minus committed offset, per partition (refreshed by the lag monitor). */
+  readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  /** Age of the oldest unprocessed message of a topic, over its partitions. */
+  readonly consumerLagSeconds: Gauge<'group' | 'topic'>;
+  /** The Burrow-style status per partition as a state set: 1 for the current status, 0 for the others. */
+  readonly consumerStatus: Gauge<'group' | 'topic' | 'partition' | 'status'>;
+  readonly eventsProcessed: Counter<'service' | 'type' | 'outcome'>;
+  /** Adds `count` to `segflow_events_processed_total` (typed outcome; zero creates the series). */
+  countEvents(service: string, type: string, outcome: EventOutcome, count?: number): void;
+  /** From the event's own time to the publication of the membership change it caused. */
+  readonly eventToSegmentSeconds: Histogram;
+  readonly outboxPending: Gauge<'producer'>;
+  readonly batchSize: Histogram<'service'>;
+  readonly batchDurationSeconds: Histogram<'service'>;
+  /**
+   * Reads a producer's pending outbox rows at every scrape, so that a dead relay still
+   * shows its backlog. Returns a function that stops reading it.
+   */
+  trackOutbox(producer: string, count: () => Promise<number>): () => void;
+}
+
+/** Event to membership change: from 10 ms (one hop) to an hour (a consumer stalled for a while). */
+export const EVENT_TO_SEGMENT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+const BATCH_SIZE_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000];
+const BATCH_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Creates a registry holding segflow's metrics and, unless `defaultMetrics` is false, the
+ * default process metrics (CPU, memory, event loop lag, GC). A tracked outbox count that
+ * has not answered within `scrapeTimeoutMs` (default 1 s) is left out of the scrape, so
+ * that `/metrics` answers even when Postgres does not.
+ */
+export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeoutMs?: number } = {}): SegflowMetrics => {
+  const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const outboxCounts = new Map<string, () => Promise<number>>();
+
+  const eventsProcessed = new Counter({
+    name: 'segflow_events_processed_total',
+    help: 'Input events handled, by service, event type and outcome (applied, duplicate, dlq).',
+    labelNames: ['service', 'type', 'outcome'] as const,
+    registers,
+  });
+  const outboxPending = new Gauge({
+    name: 'segflow_outbox_pending',
+    help: 'Outbox rows committed but not yet published, by producer.',
+    labelNames: ['producer'] as const,
+    registers,
+    async collect() {
+      await Promise.all(
+        [...outboxCounts].map(async ([producer, count]) => {
+          const value = await withTimeout(count(), scrapeTimeoutMs).catch(() => undefined);
+          // An unknown backlog is absent rather than stale.
+          if (value === undefined) this.remove({ producer });
+          else this.set({ producer }, value);
+        }),
+      );
+    },
+  });
+
+  return {
+    registry,
+    consumerLag: new Gauge({
+      name: 'segflow_kafka_consumer_lag',
+      help: 'Messages not yet consumed: end offset minus committed offset (the log start when nothing is committed).',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers,
+    }),
+    consumerLagSeconds: new Gauge({
+      name: 'segflow_kafka_consumer_lag_seconds',
+      help: 'Age of the oldest unprocessed message of the topic (a lower bound, accurate to one lag poll interval).',
+      labelNames: ['group', 'topic'] as const,
+      registers,
+    }),
+    consumerStatus: new Gauge({
+      name: 'segflow_kafka_consumer_status',
+      help: 'Lag status of a partition (OK, WARNING, STALLED, STOPPED, REWIND): 1 for the current one, else 0.',
+      labelNames: ['group', 'topic', 'partition', 'status'] as const,
+      registers,
+    }),
+    eventsProcessed,
+    countEvents: (service, type, outcome, count = 1) => eventsProcessed.inc({ service, type, outcome }, count),
+    eventToSegmentSeconds: new Histogram({
+      name: 'segflow_event_to_segment_seconds',
+      help: 'From the event time of the causing event to the publication of the membership event.',
+      buckets: EVENT_TO_SEGMENT_BUCKETS,
+      registers,
+    }),
+    outboxPending,
+    batchSize: new Histogram({
+      name: 'segflow_batch_size',
+      help: 'Messages per batch handed to a consumer handler.',
+      labelNames: ['service'] as const,
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    }),
+    batchDurationSeconds: new Histogram({
+      name: 'segflow_batch_duration_seconds',
+      help: 'Time a consumer handler took for one batch, transaction included, failed attempts too.',
+      labelNames: ['service'] as const,
+      buckets: BATCH_DURATION_BUCKETS,
+      registers,
+    }),
+    trackOutbox: (producer, count) => {
+      outboxCounts.set(producer, count);
+      return () => {
+        if (outboxCounts.get(producer) !== count) return;
+        outboxCounts.delete(producer);
+        outboxPending.remove({ producer });
+      };
+    },
+  };
+};
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
