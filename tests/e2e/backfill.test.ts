@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MembershipEvent, ProfileSnapshot, ProfileUpdated } from '@segflow/contracts';
+import type { MembershipEvent, ProfileState, ProfileUpdated } from '@segflow/contracts';
+import { emptyProfile } from '@segflow/profile-model';
 import { eventually } from '../support/eventually.js';
 import { collect, http, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 const PROFILES = 10_000;
 
-const snapshot = (customerId: string, version: number, purchases: number): ProfileSnapshot => ({
-  customerId,
-  version,
-  traits: {},
-  purchase: { count: purchases, total: purchases * 10, firstAt: null, lastAt: null },
-  pageView: { count: 0, lastAt: null },
-  emailOpen: { count: 0, lastAt: null },
-  updatedAt: new Date().toISOString(),
-});
+const snapshot = (customerId: string, version: number, purchases: number): ProfileState => {
+  const base = emptyProfile(customerId, Date.now());
+  return { ...base, version, purchase: { ...base.purchase, count: purchases, total: purchases * 10, totalUnits: purchases * 100_000 } };
+};
 const change = (customerId: string, version: number, purchases: number): ProfileUpdated => ({
   kind: 'updated',
   customerId,

@@ -11,3 +11,10 @@ export const purchase = (customerId: string, overrides: Record<string, unknown> 
   currency: 'EUR',
   ...overrides,
 });
+
+/** A purchase as ingest forwards it to `customer-events.v1` (with `receivedAt`), for producing straight to that topic. */
+export const customerEvent = (customerId: string, overrides: Record<string, unknown> = {}) => ({
+  ...purchase(customerId),
+  receivedAt: new Date().toISOString(),
+  ...overrides,
+});

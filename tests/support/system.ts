@@ -5,13 +5,14 @@ import { createDb } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
-import { createLogger } from '@segflow/observability';
+import { createLogger, createMetrics } from '@segflow/observability';
+import type { SegflowMetrics } from '@segflow/observability';
 import type { ProfileDb } from '@segflow/profile';
 import { createProfileService } from '@segflow/profile';
 import type { SegmentDb } from '@segflow/segment';
 import { createSegmentService, redisOptions } from '@segflow/segment';
-import { buildApp, topicsFor } from '@segflow/service-kit';
-import type { ServiceModule, Topics } from '@segflow/service-kit';
+import { buildApp, createLagMonitor, topicsFor } from '@segflow/service-kit';
+import type { LagSettings, ServiceModule, Topics } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 
 /** A topic's messages as a test sees them, collected by a consumer of its own. */
@@ -48,6 +49,9 @@ export interface TestSystem {
   segmentDb: Kysely<SegmentDb>;
   bus: EventBus;
   redis: Redis;
+  /** The running modules, to stop and start one (e.g. the profile consumer) mid-test. */
+  modules: ServiceModule[];
+  metrics: SegflowMetrics;
   stop(): Promise<void>;
 }
 
@@ -55,23 +59,37 @@ export interface TestSystem {
  * The three services in this process, on a real Kafka, Postgres and Redis, isolated by
  * their own topic namespace and database, listening on a free port.
  */
-export const startSystem = async (options: { services?: ('ingest' | 'profile' | 'segment')[]; backfillPageSize?: number } = {}): Promise<TestSystem> => {
+export const startSystem = async (
+  options: {
+    services?: ('ingest' | 'profile' | 'segment')[];
+    backfillPageSize?: number;
+    lag?: LagSettings;
+    /** Another instance of the same deployment: same namespace and database (which it owns). */
+    shareWith?: TestSystem;
+  } = {},
+): Promise<TestSystem> => {
   const wanted = new Set(options.services ?? ['ingest', 'profile', 'segment']);
-  const namespace = `${uniqueName('t')}.`;
+  const namespace = options.shareWith?.namespace ?? `${uniqueName('t')}.`;
   const topics = topicsFor(namespace);
-  const database = await createTestDatabase(inject('databaseUrl'));
+  const database = options.shareWith
+    ? { url: options.shareWith.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase(inject('databaseUrl'));
   const profileDb = createDb<ProfileDb>(database.url);
   const segmentDb = createDb<SegmentDb>(database.url);
   const redis = new Redis(inject('redisUrl'), redisOptions);
   const log = createLogger({ level: 'warn', name: 'segflow-test' });
   const bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'segflow-test', logger: log });
-  const shared = { bus, log, topics, namespace, partitions: 3 };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const shared = { bus, log, topics, namespace, partitions: 3, metrics };
   const modules: ServiceModule[] = [];
   if (wanted.has('ingest')) modules.push(createIngestService(shared));
   if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
   if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize }));
-  const app = await buildApp({ log, title: 'segflow test', modules });
+  const groups = modules.flatMap((m) => m.consumerGroups ?? []);
+  const lag = createLagMonitor({ bus, groups, metrics, log, settings: options.lag ?? { intervalMs: 1_000, window: 10, stoppedAfterMs: 300_000 } });
+  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag });
   for (const module of modules) await module.start();
+  lag.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
@@ -82,8 +100,11 @@ export const startSystem = async (options: { services?: ('ingest' | 'profile' | 
     segmentDb,
     bus,
     redis,
+    modules,
+    metrics,
     stop: async () => {
       await app.close();
+      await lag.stop();
       for (const module of [...modules].reverse()) await module.stop();
       await bus.close();
       redis.disconnect();

@@ -4,3 +4,4 @@ export * from './shared-migrations.js';
 export * from './tables.js';
 export * from './transactional-batch.js';
 export * from './outbox.js';
+export * from './rfm-quintiles.js';

@@ -29,4 +29,16 @@ export const sharedMigrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_producer_id').ifNotExists().on('outbox').columns(['producer', 'id']).execute();
     },
   },
+  // Written by the profile service's RFM job, read by the segment service's rules.
+  '0002_rfm_quintiles': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .createTable('rfm_quintiles')
+        .ifNotExists()
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('quintiles', 'jsonb', (c) => c.notNull())
+        .addColumn('computed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
 };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { RfmQuintiles } from '@segflow/contracts';
 
 export interface ConsumerOffsetsTable {
   group_id: string;
@@ -18,8 +19,15 @@ export interface OutboxTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
+export interface RfmQuintilesTable {
+  id: Generated<bigint>;
+  quintiles: ColumnType<RfmQuintiles, string, string>;
+  computed_at: ColumnType<Date, Date | undefined, never>;
+}
+
 /** Tables created by the shared migrations; each service's Database extends this. */
 export interface SharedTables {
   consumer_offsets: ConsumerOffsetsTable;
   outbox: OutboxTable;
+  rfm_quintiles: RfmQuintilesTable;
 }

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import { createMetrics } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import { currencyConverter } from '@segflow/profile-model';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor } from '@segflow/service-kit';
+import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { sql } from 'kysely';
 import { profileMigrations } from '../migrations/index.js';
 import type { ProfileDb } from './data-access/tables.js';
@@ -26,6 +27,8 @@ export interface ProfileDeps {
   baseCurrency: string;
   fxRates: Readonly<Record<string, number>>;
   dedupe?: { horizonMs: number; expiryIntervalMs: number };
+  /** The process's metrics; a private registry when not given (tests). */
+  metrics?: SegflowMetrics;
   now?: () => Date;
   /** Runs right after a batch transaction commits, before the Kafka commit (fault tests). */
   afterDbCommit?: () => void;
@@ -44,6 +47,8 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
   let dedupeExpiry: ReturnType<typeof startDedupeExpiry> | null = null;
+  let untrackOutbox: (() => void) | null = null;
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const now = deps.now ?? (() => new Date());
   const dedupe = deps.dedupe ?? { horizonMs: 7 * 24 * 3_600_000, expiryIntervalMs: 3_600_000 };
   const routes: FastifyPluginAsync = async (app) => {
@@ -58,6 +63,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       await migrateProfile(db);
       await bus.createTopics([topics.customerEvents, topics.dlq, topics.profileChanges].map((topic) => ({ topic, partitions: deps.partitions })));
       relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: PROFILE_OUTBOX, log });
+      untrackOutbox = metrics.trackOutbox(PROFILE_OUTBOX, () => countPendingOutbox(db, PROFILE_OUTBOX));
       const apply = applyCustomerEvents({
         bus,
         dlqTopic: topics.dlq,
@@ -65,12 +71,13 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         toBase: currencyConverter(deps.baseCurrency, deps.fxRates),
         now,
         log,
+        metrics,
       });
       dedupeExpiry = startDedupeExpiry({ db, horizonMs: dedupe.horizonMs, intervalMs: dedupe.expiryIntervalMs, now, log });
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.customerEvents],
-        handler: transactionalBatchHandler(db, groupId, apply, { afterCommit: deps.afterDbCommit }),
+        handler: measuredBatches(metrics, 'profile', transactionalBatchHandler(db, groupId, apply, { afterCommit: deps.afterDbCommit })),
         startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
       });
     },
@@ -79,13 +86,18 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       dedupeExpiry = null;
       await subscription?.stop();
       subscription = null;
+      // What the last batches committed to the outbox goes out before we leave.
+      await relay?.flush().catch((err: unknown) => log.warn({ err }, 'outbox flush at shutdown failed'));
       await relay?.stop();
       relay = null;
+      untrackOutbox?.();
+      untrackOutbox = null;
     },
     readiness: [
       { name: 'kafka', check: async () => subscription?.ready ?? false },
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
     ],
-    alive: () => true,
+    alive: () => !(subscription?.failed ?? false),
+    consumerGroups: [{ groupId, topics: [topics.customerEvents] }],
   };
 };

@@ -1,7 +1,7 @@
 import { createDb, ensureDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
-import { createLogger, parseConfig } from '@segflow/observability';
-import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
+import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createProfileService } from './app.js';
 import { ProfileConfig } from './config.js';
 import type { ProfileDb } from './data-access/tables.js';
@@ -12,11 +12,13 @@ runMain(async () => {
   await ensureDatabase(config.DATABASE_URL);
   const db = createDb<ProfileDb>(config.DATABASE_URL);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-profile', logger: log });
+  const metrics = createMetrics();
   const profile = createProfileService({
     db,
     databaseUrl: config.DATABASE_URL,
     bus,
     log,
+    metrics,
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
@@ -32,6 +34,9 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     modules: [profile],
+    metrics,
+    bus,
+    lag: lagSettings(config),
     resources: [
       { name: 'kafka', close: () => bus.close() },
       { name: 'postgres', close: () => db.destroy() },

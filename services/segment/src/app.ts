@@ -2,12 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import { createMetrics } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor } from '@segflow/service-kit';
+import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { segmentMigrations } from '../migrations/index.js';
 import { membershipCache } from './data-access/membership-cache.js';
 import type { SegmentDb } from './data-access/tables.js';
@@ -15,9 +16,12 @@ import { segmentCompiler } from './domain/decide.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
 import { previewRoutes } from './entry-points/http/preview.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
+import { observeEventToSegment } from './entry-points/kafka/membership-published.js';
 import { applyProfileChanges, SEGMENT_OUTBOX } from './entry-points/kafka/profile-changes.handler.js';
 import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js';
+import { startTimeScheduler } from './entry-points/schedule/time-scheduler.js';
+import type { TimeScheduler } from './entry-points/schedule/time-scheduler.js';
 
 export interface SegmentDeps {
   db: Kysely<SegmentDb>;
@@ -29,6 +33,9 @@ export interface SegmentDeps {
   namespace: string;
   partitions: number;
   backfillPageSize?: number;
+  schedulerPollMs?: number;
+  /** The process's metrics; a private registry when not given (tests). */
+  metrics?: SegflowMetrics;
   now?: () => Date;
 }
 
@@ -48,7 +55,10 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   deps.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis unavailable'));
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
+  let untrackOutbox: (() => void) | null = null;
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   let backfill: BackfillRunner | null = null;
+  let scheduler: TimeScheduler | null = null;
   const compile = segmentCompiler();
 
   const routes: FastifyPluginAsync = async (app) => {
@@ -63,7 +73,15 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
     start: async () => {
       await migrateSegment(db);
       await bus.createTopics([topics.profileChanges, topics.membership, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })));
-      relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: SEGMENT_OUTBOX, log });
+      relay = await startOutboxRelay({
+        db,
+        databaseUrl: deps.databaseUrl,
+        bus,
+        producer: SEGMENT_OUTBOX,
+        log,
+        onPublished: observeEventToSegment({ metrics, membershipTopic: topics.membership, now }),
+      });
+      untrackOutbox = metrics.trackOutbox(SEGMENT_OUTBOX, () => countPendingOutbox(db, SEGMENT_OUTBOX));
       const apply = applyProfileChanges({
         bus,
         dlqTopic: topics.dlq,
@@ -83,26 +101,34 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         now,
         log,
       });
+      scheduler = startTimeScheduler({ db, compile, cache, membershipTopic: topics.membership, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.profileChanges],
-        handler: transactionalBatchHandler(db, groupId, apply),
+        handler: measuredBatches(metrics, 'segment', transactionalBatchHandler(db, groupId, apply)),
         startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
       });
     },
     stop: async () => {
+      await scheduler?.stop();
+      scheduler = null;
       await backfill?.stop();
       backfill = null;
       await subscription?.stop();
       subscription = null;
+      // What the last batches committed to the outbox goes out before we leave.
+      await relay?.flush().catch((err: unknown) => log.warn({ err }, 'outbox flush at shutdown failed'));
       await relay?.stop();
       relay = null;
+      untrackOutbox?.();
+      untrackOutbox = null;
     },
     readiness: [
       { name: 'kafka', check: async () => subscription?.ready ?? false },
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
       { name: 'redis', optional: true, check: async () => (await deps.redis.ping()) === 'PONG' },
     ],
-    alive: () => true,
+    alive: () => !(subscription?.failed ?? false),
+    consumerGroups: [{ groupId, topics: [topics.profileChanges] }],
   };
 };

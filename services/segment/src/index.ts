@@ -3,3 +3,4 @@ export type { SegmentDeps } from './app.js';
 export { SegmentConfig } from './config.js';
 export { redisOptions } from './data-access/redis-options.js';
 export type { SegmentDb } from './data-access/tables.js';
+export { decideMemberships, segmentCompiler, segmentIndex } from './domain/decide.js';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { createDb, ensureDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
-import { createLogger, parseConfig } from '@segflow/observability';
-import { runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
+import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createSegmentService } from './app.js';
 import { SegmentConfig } from './config.js';
 import { redisOptions } from './data-access/redis-options.js';
@@ -15,12 +15,14 @@ runMain(async () => {
   const db = createDb<SegmentDb>(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-segment', logger: log });
+  const metrics = createMetrics();
   const segment = createSegmentService({
     db,
     databaseUrl: config.DATABASE_URL,
     redis,
     bus,
     log,
+    metrics,
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
@@ -32,6 +34,9 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     modules: [segment],
+    metrics,
+    bus,
+    lag: lagSettings(config),
     resources: [
       { name: 'kafka', close: () => bus.close() },
       { name: 'redis', close: async () => void redis.disconnect() },

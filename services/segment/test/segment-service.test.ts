@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { MembershipEvent, ProfileUpdated, ProfileSnapshot } from '@segflow/contracts';
+import type { MembershipEvent, ProfileState, ProfileUpdated } from '@segflow/contracts';
+import { emptyProfile } from '@segflow/profile-model';
 import { createDb } from '@segflow/db';
 import { createMemoryEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
@@ -12,15 +13,10 @@ import type { TestDatabase } from '@segflow/testkit';
 import { createSegmentService, redisOptions } from '../src/index.js';
 import type { SegmentDb } from '../src/index.js';
 
-const snapshot = (customerId: string, version: number, purchases: number): ProfileSnapshot => ({
-  customerId,
-  version,
-  traits: {},
-  purchase: { count: purchases, total: purchases * 10, firstAt: null, lastAt: null },
-  pageView: { count: 0, lastAt: null },
-  emailOpen: { count: 0, lastAt: null },
-  updatedAt: new Date().toISOString(),
-});
+const snapshot = (customerId: string, version: number, purchases: number): ProfileState => {
+  const base = emptyProfile(customerId, Date.now());
+  return { ...base, version, purchase: { ...base.purchase, count: purchases, total: purchases * 10, totalUnits: purchases * 100_000 } };
+};
 const change = (customerId: string, version: number, purchases: number): ProfileUpdated => ({
   kind: 'updated',
   customerId,
@@ -39,7 +35,10 @@ const until = async (check: () => boolean | Promise<boolean>, what: string) => {
 };
 
 /** The segment service alone: in-memory bus (it passes the Kafka conformance suite), real Postgres and Redis. */
-const startSegment = async (redisUrl: string, options: { database?: TestDatabase; bus?: EventBus; namespace?: string; backfillPageSize?: number } = {}) => {
+const startSegment = async (
+  redisUrl: string,
+  options: { database?: TestDatabase; bus?: EventBus; namespace?: string; backfillPageSize?: number; clock?: () => Date } = {},
+) => {
   const namespace = options.namespace ?? `${uniqueName('seg')}.`;
   const topics = topicsFor(namespace);
   const database: TestDatabase = options.database ?? (await createTestDatabase(inject('databaseUrl')));
@@ -57,6 +56,8 @@ const startSegment = async (redisUrl: string, options: { database?: TestDatabase
     namespace,
     partitions: 2,
     backfillPageSize: options.backfillPageSize,
+    schedulerPollMs: 20,
+    ...(options.clock ? { now: options.clock } : {}),
   });
   const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service] });
   await service.start();
@@ -300,6 +301,39 @@ describe('segment backfill after a crash', () => {
       expect(new Set(entries.map((e) => e.subject))).toEqual(new Set(ids.filter((_, n) => n % 2 === 0)));
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('segment scheduler', () => {
+  it('exits a customer when the last purchase leaves the 30-day window, at the instant, with reason time', async () => {
+    const DAY = 24 * 3_600_000;
+    const lastPurchase = Date.parse('2026-10-01T12:00:00.000Z');
+    let clock = lastPurchase + DAY;
+    const s = await startSegment(inject('redisUrl'), { clock: () => new Date(clock) });
+    try {
+      await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'recent', name: 'Recent', rule: { field: 'purchase.lastAt', op: 'withinLast', value: '30d' } } });
+      const c = uniqueName('t');
+      const profile = { ...change(c, 1, 1), profile: { ...snapshot(c, 1, 1), purchase: { ...snapshot(c, 1, 1).purchase, firstAt: new Date(lastPurchase).toISOString(), lastAt: new Date(lastPurchase).toISOString() } } };
+      await s.sendChanges([profile]);
+      await until(() => s.events().some((e) => e.subject === c), 'entered');
+      const due = await s.db.selectFrom('customer_profiles').select('next_evaluation_at').where('customer_id', '=', c).executeTakeFirstOrThrow();
+      expect(due.next_evaluation_at?.getTime()).toBe(lastPurchase + 30 * DAY);
+
+      clock = lastPurchase + 30 * DAY - 1; // one millisecond early: not due
+      const early = await s.db.selectFrom('customer_profiles').select('evaluated_at').where('customer_id', '=', c).executeTakeFirstOrThrow();
+      await new Promise((r) => setTimeout(r, 200)); // ten scheduler polls
+      expect(s.events().filter((e) => e.subject === c)).toHaveLength(1);
+      expect((await s.db.selectFrom('customer_profiles').select('evaluated_at').where('customer_id', '=', c).executeTakeFirstOrThrow()).evaluated_at).toEqual(early.evaluated_at);
+
+      clock = lastPurchase + 30 * DAY; // the instant
+      await until(() => s.events().filter((e) => e.subject === c).length === 2, 'exited');
+      const exit = s.events().filter((e) => e.subject === c)[1]!;
+      expect(exit).toMatchObject({ type: 'segflow.segment.exited', id: `recent:${c}:2`, data: { reason: 'time', eventTime: new Date(lastPurchase + 30 * DAY).toISOString() } });
+      const after = await s.db.selectFrom('customer_profiles').select('next_evaluation_at').where('customer_id', '=', c).executeTakeFirstOrThrow();
+      expect(after.next_evaluation_at).toBeNull(); // nothing more can change with time alone
+    } finally {
+      await s.stop();
     }
   });
 });

@@ -1,37 +1,89 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { ProfileSnapshot } from '@segflow/contracts';
-import type { MembershipDecision, MembershipState } from '../domain/decide.js';
+import type { ProfileState } from '@segflow/contracts';
+import type { Evaluated, MembershipDecision, MembershipState } from '../domain/decide.js';
 import type { SegmentDb } from './tables.js';
 
 type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
 
-/** The stored snapshots of `customerIds`, row-locked for the batch. */
-export const lockCustomerProfiles = async (trx: Db, customerIds: string[]): Promise<Map<string, ProfileSnapshot>> => {
+/** The stored snapshots of `customerIds` and when they were last evaluated, row-locked for the batch. */
+export const lockCustomerProfiles = async (trx: Db, customerIds: string[]): Promise<Map<string, Evaluated & { nextEvaluationAt: number | null }>> => {
   if (customerIds.length === 0) return new Map();
   const rows = await trx
     .selectFrom('customer_profiles')
-    .select(['customer_id', 'profile'])
+    .select(['customer_id', 'profile', 'evaluated_at', 'next_evaluation_at'])
     .where('customer_id', 'in', customerIds)
     .orderBy('customer_id') // rows are locked in this order everywhere, so lockers cannot deadlock
     .forUpdate()
     .execute();
-  return new Map(rows.map((r) => [r.customer_id, r.profile]));
+  return new Map(
+    rows.map((r) => [r.customer_id, { profile: r.profile, at: r.evaluated_at.getTime(), nextEvaluationAt: r.next_evaluation_at?.getTime() ?? null }]),
+  );
 };
 
-export const saveCustomerProfiles = async (trx: Db, profiles: ProfileSnapshot[], evaluatedAt: Date): Promise<void> => {
+/** Stores evaluated snapshots with the instant each next needs evaluating (null: only on change). */
+export const saveCustomerProfiles = async (
+  trx: Db,
+  profiles: { profile: ProfileState; nextEvaluationAt: number | null }[],
+  evaluatedAt: Date,
+): Promise<void> => {
   if (profiles.length === 0) return;
   await trx
     .insertInto('customer_profiles')
-    .values(profiles.map((p) => ({ customer_id: p.customerId, version: p.version, profile: JSON.stringify(p), evaluated_at: evaluatedAt })))
+    .values(
+      profiles.map(({ profile: p, nextEvaluationAt }) => ({
+        customer_id: p.customerId,
+        version: p.version,
+        profile: JSON.stringify(p),
+        evaluated_at: evaluatedAt,
+        next_evaluation_at: nextEvaluationAt === null ? null : new Date(nextEvaluationAt),
+      })),
+    )
     .onConflict((oc) =>
       oc.column('customer_id').doUpdateSet((eb) => ({
         version: eb.ref('excluded.version'),
         profile: eb.ref('excluded.profile'),
         evaluated_at: eb.ref('excluded.evaluated_at'),
+        next_evaluation_at: eb.ref('excluded.next_evaluation_at'),
       })),
     )
     .execute();
+};
+
+/** Brings a customer's next evaluation forward to `at` if that is sooner (a backfilled segment may flip first). */
+export const scheduleNoLaterThan = async (trx: Db, entries: { customerId: string; at: number }[]): Promise<void> => {
+  if (entries.length === 0) return;
+  await sql`
+    UPDATE customer_profiles c SET next_evaluation_at = LEAST(coalesce(c.next_evaluation_at, 'infinity'::timestamptz), d.at)
+    FROM unnest(${entries.map((e) => e.customerId)}::text[], ${entries.map((e) => new Date(e.at).toISOString())}::timestamptz[]) AS d(customer_id, at)
+    WHERE c.customer_id = d.customer_id`.execute(trx);
+};
+
+/**
+ * Due customers (next evaluation at or before `now`), row-locked; rows another
+ * transaction holds (a live batch, another scheduler) are skipped, never waited for.
+ */
+export const lockDueProfiles = async (trx: Db, now: Date, limit: number): Promise<(Evaluated & { dueAt: number })[]> =>
+  (
+    await trx
+      .selectFrom('customer_profiles')
+      .select(['profile', 'evaluated_at', 'next_evaluation_at'])
+      .where('next_evaluation_at', '<=', now)
+      .orderBy('next_evaluation_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+  ).map((r) => ({ profile: r.profile, at: r.evaluated_at.getTime(), dueAt: r.next_evaluation_at!.getTime() }));
+
+/** Records a scheduled evaluation: when it happened and when the next one is due. */
+export const markEvaluated = async (trx: Db, entries: { customerId: string; nextEvaluationAt: number | null }[], evaluatedAt: Date): Promise<void> => {
+  if (entries.length === 0) return;
+  await sql`
+    UPDATE customer_profiles c SET evaluated_at = ${evaluatedAt}, next_evaluation_at = d.next_at
+    FROM unnest(${entries.map((e) => e.customerId)}::text[],
+                ${entries.map((e) => (e.nextEvaluationAt === null ? null : new Date(e.nextEvaluationAt).toISOString()))}::timestamptz[]) AS d(customer_id, next_at)
+    WHERE c.customer_id = d.customer_id`.execute(trx);
 };
 
 /** customerId → segmentId → state, for the customers of a batch. */
@@ -96,11 +148,11 @@ export const exitMembersPage = async (
 };
 
 /** A page of stored profiles after `cursor`, row-locked in customer order. */
-export const lockProfilesPage = async (trx: Db, cursor: string | null, limit: number): Promise<ProfileSnapshot[]> =>
+export const lockProfilesPage = async (trx: Db, cursor: string | null, limit: number): Promise<ProfileState[]> =>
   (
     await trx
       .selectFrom('customer_profiles')
-      .select('profile')
+      .select(['customer_id', 'profile'])
       .$if(cursor !== null, (qb) => qb.where('customer_id', '>', cursor!))
       .orderBy('customer_id')
       .limit(limit)

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ProfileSnapshot, Rule } from '@segflow/contracts';
+import type { ProfileState, Rule } from '@segflow/contracts';
 import type { SharedTables } from '@segflow/db';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -34,8 +34,9 @@ export interface SegmentDb extends SharedTables {
   customer_profiles: {
     customer_id: string;
     version: number;
-    profile: ColumnType<ProfileSnapshot, string, string>;
+    profile: ColumnType<ProfileState, string, string>;
     evaluated_at: Timestamp;
+    next_evaluation_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
   memberships: {
     customer_id: string;

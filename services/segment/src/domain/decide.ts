@@ -1,6 +1,7 @@
 import { membershipEventId } from '@segflow/contracts';
-import type { ExplanationItem, MembershipEvent, MembershipReason, ProfileSnapshot, Rule } from '@segflow/contracts';
-import { compileRule, explainChange } from '@segflow/rules';
+import type { ExplanationItem, MembershipEvent, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
+import { changedSources, compileRule, explainChange, fieldSources, nextFlip } from '@segflow/rules';
+import type { RuleEnvironment } from '@segflow/rules';
 import type { CompiledRule } from '@segflow/rules';
 
 export interface ActiveSegment {
@@ -8,6 +9,8 @@ export interface ActiveSegment {
   name: string;
   version: number;
   compiled: CompiledRule;
+  /** The profile parts the rule reads (see fieldSources); '*' means all. */
+  sources: ReadonlySet<string>;
 }
 
 /** A customer's current state in one segment; absent means never a member (seq 0). */
@@ -26,37 +29,78 @@ export interface MembershipDecision {
   explanation: ExplanationItem[];
 }
 
-/** Compiles segment definitions, reusing the compiled form while a segment's version is unchanged. */
+/**
+ * Compiles segment definitions, reusing the compiled form while a segment's version (and
+ * the RFM quintiles its rule scores against) is unchanged.
+ */
 export const segmentCompiler = () => {
   const cache = new Map<string, CompiledRule>();
-  return (segment: { id: string; name: string; version: number; rule: Rule }): ActiveSegment => {
+  let quintilesStamp = '';
+  return (segment: { id: string; name: string; version: number; rule: Rule }, env: RuleEnvironment = { rfmQuintiles: null }): ActiveSegment => {
+    const stamp = JSON.stringify(env.rfmQuintiles);
+    if (stamp !== quintilesStamp) {
+      cache.clear(); // new quintiles: rules reading rfm.* must score against them
+      quintilesStamp = stamp;
+    }
     const key = `${segment.id}@${segment.version}`;
     let compiled = cache.get(key);
     if (!compiled) {
-      compiled = compileRule(segment.rule);
+      compiled = compileRule(segment.rule, env);
       cache.set(key, compiled);
     }
-    return { id: segment.id, name: segment.name, version: segment.version, compiled };
+    const sources = new Set([...compiled.fields].flatMap(fieldSources));
+    return { id: segment.id, name: segment.name, version: segment.version, compiled, sources };
   };
 };
 
 /**
- * Evaluates `segments` against a customer's new profile and returns the memberships
- * that flip, each explained by the conditions whose result changed since `before`.
+ * The dependency index: which segments a profile change can affect. A segment whose
+ * sources the change did not touch keeps its result (time-driven flips are the
+ * scheduler's), so the cost per event grows with the segments that read what changed,
+ * not with all segments.
+ */
+export const segmentIndex = (segments: ActiveSegment[]) => {
+  const bySource = new Map<string, ActiveSegment[]>();
+  for (const segment of segments) {
+    for (const source of segment.sources) bySource.set(source, [...(bySource.get(source) ?? []), segment]);
+  }
+  const readAll = bySource.get('*') ?? [];
+  return {
+    all: segments,
+    affectedBy: (before: ProfileState | null, after: ProfileState): ActiveSegment[] => {
+      const changed = changedSources(before, after);
+      if (changed.has('*')) return segments;
+      const hit = new Set<ActiveSegment>(readAll);
+      for (const source of changed) for (const segment of bySource.get(source) ?? []) hit.add(segment);
+      return segments.filter((s) => hit.has(s));
+    },
+  };
+};
+
+/** A profile as evaluated at an instant (epoch ms). */
+export interface Evaluated {
+  profile: ProfileState;
+  at: number;
+}
+
+/**
+ * Evaluates `segments` against a customer's profile at `after.at` and returns the
+ * memberships that flip, each explained by the conditions whose result changed since
+ * the previous evaluation (`before`, null when there was none).
  */
 export const decideMemberships = (
   segments: ActiveSegment[],
-  before: ProfileSnapshot | null,
-  after: ProfileSnapshot,
+  before: Evaluated | null,
+  after: Evaluated,
   current: ReadonlyMap<string, MembershipState>,
 ): MembershipDecision[] =>
   segments.flatMap((segment) => {
     const state = current.get(segment.id) ?? { isMember: false, seq: 0n };
-    const isMember = segment.compiled.matches(after);
+    const isMember = segment.compiled.matches(after.profile, after.at);
     if (isMember === state.isMember) return [];
     return [
       {
-        customerId: after.customerId,
+        customerId: after.profile.customerId,
         segment: { id: segment.id, name: segment.name, version: segment.version },
         isMember,
         fromSeq: state.seq,
@@ -65,6 +109,15 @@ export const decideMemberships = (
       },
     ];
   });
+
+/**
+ * When the customer next needs evaluating with no event: the earliest instant any of
+ * the segments' results can flip with time alone (null: never).
+ */
+export const nextEvaluationAt = (segments: ActiveSegment[], profile: ProfileState, now: number): number | null => {
+  const flips = segments.map((s) => nextFlip(s.compiled, profile, now)).filter((t): t is number => t !== null);
+  return flips.length === 0 ? null : Math.min(...flips);
+};
 
 /** The CloudEvent announcing a decision; its id is deterministic in (segment, customer, seq). */
 export const toMembershipEvent = (

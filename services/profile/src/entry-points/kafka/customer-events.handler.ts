@@ -1,9 +1,10 @@
+import { EVENT_TYPES } from '@segflow/contracts';
 import type { CustomerEvent } from '@segflow/contracts';
 import type { ApplyBatch } from '@segflow/db';
 import { enqueueOutbox } from '@segflow/db';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ToBaseCurrency } from '@segflow/profile-model';
 import { claimEventIds, lockProfiles, saveProfiles } from '../../data-access/profile.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
@@ -25,17 +26,24 @@ export const applyCustomerEvents =
     toBase: ToBaseCurrency;
     now: () => Date;
     log: Logger;
+    metrics: SegflowMetrics;
   }): ApplyBatch<ProfileDb> =>
   async (trx, messages) => {
     const now = deps.now();
     const events: CustomerEvent[] = [];
     const poison: OutgoingMessage[] = [];
     const seen = new Set<string>();
+    const valid = new Map<string, number>();
+    const dead = new Map<string, number>();
     for (const message of messages) {
       const result = triageCustomerEvent(message.value, deps.toBase);
       if (!result.ok) {
         poison.push(toDlqMessage(message, { reason: result.reason, errors: result.errors }, now));
-      } else if (!seen.has(result.event.eventId)) {
+        increment(dead, typeLabel(message.value));
+        continue;
+      }
+      increment(valid, result.event.type);
+      if (!seen.has(result.event.eventId)) {
         seen.add(result.event.eventId);
         events.push(result.event);
       }
@@ -55,4 +63,27 @@ export const applyCustomerEvents =
       deps.log.warn({ count: poison.length }, 'customer events sent to the DLQ');
     }
     deps.log.debug({ applied: toApply.length, duplicates: events.length - toApply.length, dlq: poison.length }, 'batch applied');
+    const applied = new Map<string, number>();
+    for (const event of toApply) increment(applied, event.type);
+    // Counted after commit: a batch rolled back and retried must not count twice.
+    return async () => {
+      for (const [type, count] of valid) {
+        deps.metrics.countEvents('profile', type, 'applied', applied.get(type) ?? 0);
+        deps.metrics.countEvents('profile', type, 'duplicate', count - (applied.get(type) ?? 0));
+      }
+      for (const [type, count] of dead) deps.metrics.countEvents('profile', type, 'dlq', count);
+    };
   };
+
+const increment = (counts: Map<string, number>, key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+
+// The `type` label of a dead-lettered message: its declared type when it is a known one,
+// so that the label set stays bounded whatever producers send.
+const typeLabel = (bytes: Buffer | null): string => {
+  try {
+    const type: unknown = (JSON.parse(bytes?.toString('utf8') ?? '') as { type?: unknown } | null)?.type;
+    return (EVENT_TYPES as readonly unknown[]).includes(type) ? String(type) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};

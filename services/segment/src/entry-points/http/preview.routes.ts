@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { ApiError, Rule, SegmentId } from '@segflow/contracts';
-import { compileRule } from '@segflow/rules';
 import { profilesPage } from '../../data-access/membership.repository.js';
+import { compileRule } from '@segflow/rules';
+import { currentRfmQuintiles } from '@segflow/db';
 import type { SegmentDb } from '../../data-access/tables.js';
 
 const PreviewRequest = z.object({
@@ -43,7 +44,8 @@ export const previewRoutes =
         if (segmentId && !(await db.selectFrom('segments').select('id').where('id', '=', segmentId).where('deleted_at', 'is', null).executeTakeFirst())) {
           return reply.code(404).send({ error: 'not_found', message: `no segment ${segmentId}` });
         }
-        const compiled = compileRule(rule);
+        const compiled = compileRule(rule, { rfmQuintiles: await currentRfmQuintiles(db) });
+        const now = Date.now();
         const result = { evaluated: 0, count: 0, sample: [] as string[] };
         const changes = { entering: 0, exiting: 0, sampleEntering: [] as string[], sampleExiting: [] as string[] };
         const keep = (list: string[], id: string) => {
@@ -53,7 +55,7 @@ export const previewRoutes =
           const page = await profilesPage(db, cursor, deps.pageSize ?? 2000, segmentId ?? null);
           if (page.length === 0) break;
           for (const { profile, isMember } of page) {
-            const matches = compiled.matches(profile);
+            const matches = compiled.matches(profile, now);
             result.evaluated += 1;
             if (matches) {
               result.count += 1;

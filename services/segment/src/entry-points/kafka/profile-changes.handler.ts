@@ -1,7 +1,7 @@
 import { CLOUDEVENTS_CONTENT_TYPE, ProfileChange, validate } from '@segflow/contracts';
-import type { MembershipReason, ProfileErased, ProfileUpdated } from '@segflow/contracts';
+import type { MembershipReason, ProfileErased, ProfileState, ProfileUpdated } from '@segflow/contracts';
 import type { ApplyBatch, OutboxMessage } from '@segflow/db';
-import { enqueueOutbox } from '@segflow/db';
+import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
 import type { Logger } from '@segflow/observability';
@@ -16,7 +16,7 @@ import {
 import { lockEnabledSegments } from '../../data-access/segment.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
 import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
-import { decideMemberships, toMembershipEvent } from '../../domain/decide.js';
+import { decideMemberships, nextEvaluationAt, segmentIndex, toMembershipEvent } from '../../domain/decide.js';
 import { cacheEntries } from '../cache-entries.js';
 
 export const SEGMENT_OUTBOX = 'segment';
@@ -76,19 +76,31 @@ export const applyProfileChanges =
       work.set(change.customerId, entry);
     }
 
-    const segments = (await lockEnabledSegments(trx)).map(deps.compile);
+    const env = { rfmQuintiles: await currentRfmQuintiles(trx) };
+    const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
     const erasedIds = [...work].filter(([, w]) => w.erased).map(([id]) => id);
     const erasures = await eraseCustomers(trx, erasedIds, now);
 
     const updates = [...work.values()].flatMap((w) => (w.latest ? [w.latest] : []));
     const stored = await lockCustomerProfiles(trx, updates.map((c) => c.customerId));
-    const newer = updates.filter((c) => (stored.get(c.customerId)?.version ?? -1) < c.version);
+    const newer = updates.filter((c) => (stored.get(c.customerId)?.profile.version ?? -1) < c.version);
     const memberships = await loadMemberships(trx, newer.map((c) => c.customerId));
-    const decisions: MembershipDecision[] = newer.flatMap((change) =>
-      decideMemberships(segments, stored.get(change.customerId) ?? null, change.profile, memberships.get(change.customerId) ?? new Map()),
-    );
+    const at = now.getTime();
+    const index = segmentIndex(segments);
+    const decisions: MembershipDecision[] = [];
+    const schedule: { profile: ProfileState; nextEvaluationAt: number | null }[] = [];
+    for (const change of newer) {
+      const before = stored.get(change.customerId) ?? null;
+      // Only segments reading what changed are evaluated; time-driven flips are the scheduler's.
+      const affected = index.affectedBy(before?.profile ?? null, change.profile);
+      decisions.push(...decideMemberships(affected, before, { profile: change.profile, at }, memberships.get(change.customerId) ?? new Map()));
+      // Unaffected segments' flip instants did not move, so the stored instant stays a valid lower bound.
+      const previous = before?.nextEvaluationAt ?? null;
+      const flips = [nextEvaluationAt(affected, change.profile, at), previous !== null && previous > at ? previous : null].filter((t): t is number => t !== null);
+      schedule.push({ profile: change.profile, nextEvaluationAt: flips.length === 0 ? null : Math.min(...flips) });
+    }
     const won = await compareAndSetMemberships(trx, decisions, now);
-    await saveCustomerProfiles(trx, newer.map((c) => c.profile), now);
+    await saveCustomerProfiles(trx, schedule, now);
 
     const changeOf = new Map(newer.map((c) => [c.customerId, c]));
     const announce = (decision: MembershipDecision, reason: MembershipReason): OutboxMessage => {

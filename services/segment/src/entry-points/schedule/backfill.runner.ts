@@ -1,10 +1,17 @@
 import type { Kysely } from 'kysely';
 import { CLOUDEVENTS_CONTENT_TYPE } from '@segflow/contracts';
-import { enqueueOutbox } from '@segflow/db';
+import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { advanceJob, claimRunningJob } from '../../data-access/backfill.repository.js';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
-import { compareAndSetMemberships, exitMembersPage, loadSegmentMemberships, lockProfilesPage } from '../../data-access/membership.repository.js';
+import { nextFlip } from '@segflow/rules';
+import {
+  compareAndSetMemberships,
+  exitMembersPage,
+  loadSegmentMemberships,
+  lockProfilesPage,
+  scheduleNoLaterThan,
+} from '../../data-access/membership.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
 import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
 import { decideMemberships, toMembershipEvent } from '../../domain/decide.js';
@@ -60,13 +67,21 @@ export const startBackfillRunner = (deps: {
       } else {
         const profiles = await lockProfilesPage(trx, job.cursor, deps.pageSize);
         if (profiles.length === 0) return finish('done');
-        const active = deps.compile(segment);
+        const active = deps.compile(segment, { rfmQuintiles: await currentRfmQuintiles(trx) });
         const current = await loadSegmentMemberships(trx, segment.id, profiles.map((p) => p.customerId));
+        const at = now.getTime();
         const wanted = profiles.flatMap((p) => {
           const state = current.get(p.customerId);
-          return decideMemberships([active], null, p, new Map(state ? [[segment.id, state]] : []));
+          return decideMemberships([active], null, { profile: p, at }, new Map(state ? [[segment.id, state]] : []));
         });
         decisions = await compareAndSetMemberships(trx, wanted, now);
+        if (active.compiled.timeDependent) {
+          const due = profiles.flatMap((p) => {
+            const flip = nextFlip(active.compiled, p, at);
+            return flip === null ? [] : [{ customerId: p.customerId, at: flip }];
+          });
+          await scheduleNoLaterThan(trx, due);
+        }
         cursor = profiles.at(-1)!.customerId;
         processed = profiles.length;
       }

@@ -1,0 +1,124 @@
+// Segment engine costs:
+//  1. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
+//     service does) beside evaluating every segment (the ceiling the index avoids);
+//  2. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000), beside a bare
+//     paged scan of the same rows measured in the same run.
+//   pnpm bench:segment
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import type { ProfileState, Rule } from '@segflow/contracts';
+import { emptyProfile } from '@segflow/profile-model';
+import { createDb } from '@segflow/db';
+import { createMemoryEventBus } from '@segflow/kafka';
+import { createLogger } from '@segflow/observability';
+import { createSegmentService, decideMemberships, migrateSegment, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
+import type { SegmentDb } from '@segflow/segment';
+import { buildApp, topicsFor } from '@segflow/service-kit';
+import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
+import { progress, rssMiB, timeUntil } from './support.js';
+
+const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
+const now = Date.now();
+
+// ---- 1. per-event evaluation ----
+const randomRule = (i: number): Rule => {
+  const pick = i % 5;
+  if (pick === 0) return { field: 'purchase.count', op: 'gte', value: i % 7 };
+  if (pick === 1) return { field: `traits.custom.attr${i % 50}`, op: 'eq', value: `v${i % 3}` };
+  if (pick === 2) return { all: [{ field: 'pageView.count', op: 'gt', value: i % 11 }, { field: 'traits.country', op: 'in', value: ['DE', 'FR'] }] };
+  if (pick === 3) return { field: 'emailOpen.lastAt', op: 'withinLast', value: `${(i % 60) + 1}d` };
+  return { any: [{ field: 'purchase.total', op: 'between', value: [i, i * 10] }, { not: { field: 'age', op: 'lt', value: 18 } }] };
+};
+const snapshot = (n: number, purchases: number): ProfileState => {
+  const base = emptyProfile(`c-${n}`, now);
+  return {
+    ...base,
+    version: purchases,
+    traits: { country: n % 2 ? 'DE' : 'IT', birthDate: '1990-05-05', custom: { [`attr${n % 50}`]: `v${n % 3}` } },
+    purchase: { ...base.purchase, count: purchases, total: purchases * 42, totalUnits: purchases * 420_000, lastAt: new Date(now - n * 1000).toISOString() },
+    pageView: { ...base.pageView, count: n % 13 },
+    emailOpen: { ...base.emailOpen, count: n % 5, lastAt: new Date(now - (n % 40) * 86_400_000).toISOString() },
+  };
+};
+const compile = segmentCompiler();
+const EVENTS = 20_000;
+const changes = Array.from({ length: EVENTS }, (_, n) => ({ before: { profile: snapshot(n, n % 9), at: now - 1000 }, after: { profile: snapshot(n, (n % 9) + 1), at: now } }));
+console.log(`per-event evaluation (${EVENTS.toLocaleString('en')} profile changes, each a new purchase)`);
+console.log('  segments | with the index (µs/event) | evaluating all (µs/event) | segments evaluated per event');
+for (const count of [10, 100, 1000]) {
+  const segments = Array.from({ length: count }, (_, i) => compile({ id: `s-${i}`, name: `S${i}`, version: 1, rule: randomRule(i) }));
+  const index = segmentIndex(segments);
+  const time = (evaluate: (c: (typeof changes)[number]) => number) => {
+    let evaluated = 0;
+    const start = performance.now();
+    for (const c of changes) evaluated += evaluate(c);
+    return { us: ((performance.now() - start) * 1000) / EVENTS, evaluated: evaluated / EVENTS };
+  };
+  const indexed = time((c) => {
+    const affected = index.affectedBy(c.before.profile, c.after.profile);
+    decideMemberships(affected, c.before, c.after, new Map());
+    return affected.length;
+  });
+  const all = time((c) => {
+    decideMemberships(segments, c.before, c.after, new Map());
+    return segments.length;
+  });
+  console.log(`  ${String(count).padStart(8)} | ${indexed.us.toFixed(1).padStart(25)} | ${all.us.toFixed(1).padStart(25)} | ${indexed.evaluated.toFixed(0)}`);
+}
+
+// ---- 2. backfill rate ----
+const infra = await provideInfrastructure({ log: (line) => process.stderr.write(`${line}\n`) });
+const database = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
+const db = createDb<SegmentDb>(database.url);
+await migrateSegment(db);
+const seed = progress('storing profiles', PROFILES);
+for (let from = 0; from < PROFILES; from += 50_000) {
+  const to = Math.min(from + 50_000, PROFILES) - 1;
+  await sql`
+    INSERT INTO customer_profiles (customer_id, version, profile, evaluated_at)
+    SELECT 'c-' || lpad(n::text, 8, '0'), 1, jsonb_build_object(
+      'customerId', 'c-' || lpad(n::text, 8, '0'), 'version', 1, 'traits', jsonb_build_object('country', CASE WHEN n % 2 = 0 THEN 'DE' ELSE 'FR' END),
+      'purchase', jsonb_build_object('count', n % 7, 'total', (n % 7) * 30, 'firstAt', null, 'lastAt', null),
+      'pageView', jsonb_build_object('count', n % 11, 'lastAt', null), 'emailOpen', jsonb_build_object('count', n % 3, 'lastAt', null),
+      'updatedAt', now()), now()
+    FROM generate_series(${from}::int, ${to}::int) AS n`.execute(db);
+  seed.update(to + 1);
+}
+seed.stop();
+
+const PAGE = 500;
+const scanStart = performance.now();
+let scanned = 0;
+const scan = progress('bare paged scan (ceiling)', PROFILES);
+for (let cursor = ''; ; ) {
+  const rows = await db.selectFrom('customer_profiles').select(['customer_id', 'profile']).where('customer_id', '>', cursor).orderBy('customer_id').limit(PAGE).execute();
+  if (rows.length === 0) break;
+  scanned += rows.length;
+  cursor = rows.at(-1)!.customer_id;
+  scan.update(scanned);
+}
+scan.stop();
+const scanMs = performance.now() - scanStart;
+
+const redis = new Redis(infra.redisUrl, redisOptions);
+const log = createLogger({ level: 'warn' });
+const namespace = `${uniqueName('bench')}.`;
+const service = createSegmentService({ db, databaseUrl: database.url, redis, bus: createMemoryEventBus(), log, topics: topicsFor(namespace), namespace, partitions: 1, backfillPageSize: PAGE });
+const app = await buildApp({ log, title: 'bench', modules: [service] });
+await service.start();
+const backfillStart = performance.now();
+await app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } });
+const backfillMs = await timeUntil('backfill', PROFILES, async () => (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json().processed, backfillStart);
+const report = (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json();
+
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
+console.log(`\nbackfill over ${PROFILES.toLocaleString('en')} profiles (pages of ${PAGE})`);
+console.log(`  bare paged scan (ceiling): ${rate(scanned, scanMs)} profiles/s`);
+console.log(`  backfill (lock, evaluate, compare-and-set, outbox): ${rate(PROFILES, backfillMs)} profiles/s; entered ${report.entered.toLocaleString('en')}; process RSS ${rssMiB()} MiB`);
+
+await app.close();
+await service.stop();
+redis.disconnect();
+await db.destroy();
+await database.drop();
+await infra.stop();
