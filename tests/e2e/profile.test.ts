@@ -78,14 +78,60 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     expect(profile.body.purchase.total).toBe(90); // the test system's rate: 1 USD = 0.9 EUR
   });
 
+  it('builds the documented profile from a scripted customer history', async () => {
+    const model = {
+      halfLifeDays: 30,
+      rules: [
+        { id: 'buy', eventType: 'purchase', points: 10 },
+        { id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 2, dailyCap: 4 },
+      ],
+    };
+    expect((await http('PUT', `${system.url}/v1/scoring-model`, model)).status).toBe(200);
+    const customerId = uniqueName('story');
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    const common = (m: number) => ({ eventId: `evt-${randomUUID()}`, customerId, occurredAt: minutesAgo(m) });
+    const sent = await http('POST', `${system.url}/v1/events`, {
+      events: [
+        { ...common(60), type: 'traits', traits: { email: 'ada@example.com', birthDate: '1990-06-15', country: 'DE', interests: ['running'] } },
+        { ...common(50), type: 'traits', traits: { country: 'FR' } },
+        { ...common(55), type: 'traits', traits: { country: 'IT' } }, // older than the FR one: loses
+        ...[40, 39, 38].map((m) => ({ ...common(m), type: 'page_view', url: '/docs/getting-started', category: 'docs' })),
+        { ...common(30), type: 'email_open', campaignId: 'autumn' },
+        { ...common(20), type: 'purchase', orderId: 'o-1', amount: 100, currency: 'EUR', items: [{ sku: 'run-1', category: 'shoes', quantity: 1, price: 100 }] },
+        { ...common(10), type: 'purchase', orderId: 'o-2', amount: 50, currency: 'USD', items: [{ sku: 'bk-1', category: 'books', quantity: 1, price: 50 }] },
+      ],
+    });
+    expect(sent.body).toMatchObject({ accepted: 9, rejected: [] });
+    await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.body?.version === 9, { what: 'all nine events applied' });
+    expect((await http('POST', `${system.url}/v1/ops/rfm/recompute`)).status).toBe(200);
+
+    const { body: view } = await http('GET', `${system.url}/v1/customers/${customerId}`);
+    const today = new Date();
+    const expectedAge = today.getUTCFullYear() - 1990 - (today.getUTCMonth() < 5 || (today.getUTCMonth() === 5 && today.getUTCDate() < 15) ? 1 : 0);
+    expect(view).toMatchObject({
+      customerId,
+      version: 9,
+      traits: { country: 'FR', birthDate: '1990-06-15', interests: ['running'] },
+      age: expectedAge,
+      purchase: { count: 2, total: 145, avgOrderValue: 72.5, categories: { shoes: { count: 1, total: 100 }, books: { count: 1, total: 45 } } },
+      pageView: { count: 3, categories: { docs: { count: 3 } } },
+      emailOpen: { count: 1, campaigns: { autumn: { count: 1 } } },
+      lifecycleStage: 'retention',
+    });
+    // 10 + 10 for the purchases, the three /docs views capped at 4; all within the hour, so barely decayed
+    expect(view.leadScore.value).toBeGreaterThan(23.9);
+    expect(view.leadScore.value).toBeLessThan(24);
+    expect(view.rfm).toMatchObject({ purchases: 2, spend: 145, recencyDays: 0 });
+  });
+
   it('versions the scoring model and rejects a rule naming the bad field', async () => {
-    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: 0, halfLifeDays: 30, rules: [] });
+    const before = (await http('GET', `${system.url}/v1/scoring-model`)).body.version;
     const bad = await http('PUT', `${system.url}/v1/scoring-model`, { rules: [{ id: 'docs', eventType: 'email_open', filters: { urlPrefix: '/docs' }, points: 5 }] });
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
     const model = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
     const saved = await http('PUT', `${system.url}/v1/scoring-model`, model);
-    expect(saved).toMatchObject({ status: 200, body: { version: 1, ...model } });
-    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: 1 });
+    expect(saved).toMatchObject({ status: 200, body: { version: before + 1, ...model } });
+    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: before + 1 });
   });
 });

@@ -73,3 +73,39 @@ describe('segment memberships as time passes', () => {
     expect(exits.every((e) => e.data.reason === 'time')).toBe(true);
   });
 });
+
+describe('a lead score decaying below a threshold', () => {
+  let system: TestSystem;
+  let membership: Collector;
+
+  beforeAll(async () => {
+    system = await startSystem();
+    membership = await collect(system.bus, system.topics.membership);
+    const model = await http('PUT', `${system.url}/v1/scoring-model`, { halfLifeDays: 30, rules: [{ id: 'buy', eventType: 'purchase', points: 10 }] });
+    expect(model.status).toBe(200);
+    await http('POST', `${system.url}/v1/segments`, { id: 'hot-leads', name: 'Hot leads', rule: { field: 'leadScore', op: 'gte', value: 5 } });
+  });
+
+  afterAll(async () => {
+    await membership?.stop();
+    await system?.stop();
+  });
+
+  it('exits on time when the decayed score crosses the threshold', async () => {
+    const customerId = uniqueName('lead');
+    // 10 points, half-life 30 days: the score falls to 5 one half-life after the purchase
+    const occurredAt = Date.now() - 30 * DAY + 8_000;
+    await http('POST', `${system.url}/v1/events`, purchase(customerId, { occurredAt: new Date(occurredAt).toISOString() }));
+    const [entered, exited] = await eventually(
+      async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId),
+      (events) => events.length === 2,
+      { what: 'entered, then exited as the score decayed', timeoutMs: 30_000 },
+    );
+    expect(entered).toMatchObject({ type: 'segflow.segment.entered', data: { reason: 'event' } });
+    expect(exited).toMatchObject({ type: 'segflow.segment.exited', data: { reason: 'time', explanation: [{ field: 'leadScore', op: 'gte', value: 5 }] } });
+    const flipAt = occurredAt + 30 * DAY;
+    expect(Math.abs(Date.parse(exited!.data.eventTime!) - flipAt)).toBeLessThanOrEqual(1);
+    expect(Date.parse(exited!.time) - flipAt).toBeLessThan(5_000);
+    expect((exited!.data.explanation[0]!.actual as number) < 5).toBe(true);
+  });
+});

@@ -4,6 +4,7 @@ import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
 import { createProfileService } from '@segflow/profile';
+import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { ProfileDb } from '@segflow/profile';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
@@ -50,7 +51,10 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     modules: [
       createIngestService(shared),
-      createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES, dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
+      createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,
+        limits: { ...DEFAULT_PROFILE_LIMITS, maxCategories: config.SEGFLOW_MAX_CATEGORIES, maxCampaigns: config.SEGFLOW_MAX_CATEGORIES },
+        rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,
+        dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
       createSegmentService({ ...shared, db: segmentDb, databaseUrl: config.DATABASE_URL, redis }),
     ],
     metrics,

@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
-import { createMetrics } from '@segflow/observability';
+import { AppError, createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import { currencyConverter } from '@segflow/profile-model';
+import { currencyConverter, DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
+import type { ProfileLimits } from '@segflow/profile-model';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
 import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { sql } from 'kysely';
@@ -14,6 +15,8 @@ import type { ProfileDb } from './data-access/tables.js';
 import { customersRoutes } from './entry-points/http/customers.routes.js';
 import { scoringModelRoutes } from './entry-points/http/scoring-model.routes.js';
 import { startDedupeExpiry } from './entry-points/schedule/dedupe-expiry.job.js';
+import { startRfmQuintilesJob } from './entry-points/schedule/rfm-quintiles.job.js';
+import type { RfmQuintilesJob } from './entry-points/schedule/rfm-quintiles.job.js';
 import { applyCustomerEvents, PROFILE_OUTBOX } from './entry-points/kafka/customer-events.handler.js';
 
 export interface ProfileDeps {
@@ -27,6 +30,9 @@ export interface ProfileDeps {
   baseCurrency: string;
   fxRates: Readonly<Record<string, number>>;
   dedupe?: { horizonMs: number; expiryIntervalMs: number };
+  /** Categories and campaigns kept per customer before folding into `__other__`. */
+  limits?: ProfileLimits;
+  rfmIntervalMs?: number;
   /** The process's metrics; a private registry when not given (tests). */
   metrics?: SegflowMetrics;
   now?: () => Date;
@@ -47,12 +53,24 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
   let dedupeExpiry: ReturnType<typeof startDedupeExpiry> | null = null;
+  let rfmJob: RfmQuintilesJob | null = null;
   let untrackOutbox: (() => void) | null = null;
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const now = deps.now ?? (() => new Date());
   const dedupe = deps.dedupe ?? { horizonMs: 7 * 24 * 3_600_000, expiryIntervalMs: 3_600_000 };
   const routes: FastifyPluginAsync = async (app) => {
-    await app.register(customersRoutes({ db, now, profileChangesTopic: topics.profileChanges, outboxProducer: PROFILE_OUTBOX }));
+    await app.register(
+      customersRoutes({
+        db,
+        now,
+        profileChangesTopic: topics.profileChanges,
+        outboxProducer: PROFILE_OUTBOX,
+        recomputeRfm: () => {
+          if (!rfmJob) throw new AppError('not_started', 'the profile service is not running', { status: 503 });
+          return rfmJob.recompute();
+        },
+      }),
+    );
     await app.register(scoringModelRoutes({ db, now }));
   };
 
@@ -69,11 +87,13 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         dlqTopic: topics.dlq,
         profileChangesTopic: topics.profileChanges,
         toBase: currencyConverter(deps.baseCurrency, deps.fxRates),
+        limits: deps.limits ?? DEFAULT_PROFILE_LIMITS,
         now,
         log,
         metrics,
       });
       dedupeExpiry = startDedupeExpiry({ db, horizonMs: dedupe.horizonMs, intervalMs: dedupe.expiryIntervalMs, now, log });
+      rfmJob = startRfmQuintilesJob({ db, intervalMs: deps.rfmIntervalMs ?? 3_600_000, now, log });
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.customerEvents],
@@ -84,6 +104,8 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
     stop: async () => {
       await dedupeExpiry?.stop();
       dedupeExpiry = null;
+      await rfmJob?.stop();
+      rfmJob = null;
       await subscription?.stop();
       subscription = null;
       // What the last batches committed to the outbox goes out before we leave.

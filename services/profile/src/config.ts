@@ -21,6 +21,9 @@ export const profileEnv = {
   /** How long an eventId is remembered for dedupe (DESIGN §7: default 7 days). */
   SEGFLOW_DEDUPE_HORIZON_HOURS: z.coerce.number().positive().default(168),
   SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** Categories (and campaigns) kept per customer; the rest fold into one bucket. */
+  SEGFLOW_MAX_CATEGORIES: z.coerce.number().int().min(1).max(1000).default(50),
+  SEGFLOW_RFM_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Test-only crash point, to prove redelivery after a crash changes nothing. */
   SEGFLOW_FAILPOINT: z.enum(['profile.after-db-commit']).optional(),
 };

@@ -2,6 +2,7 @@ import { createDb, ensureDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
 import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import { createProfileService } from './app.js';
 import { ProfileConfig } from './config.js';
 import type { ProfileDb } from './data-access/tables.js';
@@ -24,6 +25,8 @@ runMain(async () => {
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
     baseCurrency: config.SEGFLOW_BASE_CURRENCY,
     fxRates: config.SEGFLOW_FX_RATES,
+    limits: { ...DEFAULT_PROFILE_LIMITS, maxCategories: config.SEGFLOW_MAX_CATEGORIES, maxCampaigns: config.SEGFLOW_MAX_CATEGORIES },
+    rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,
     dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS },
     afterDbCommit: config.SEGFLOW_FAILPOINT === 'profile.after-db-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
   });

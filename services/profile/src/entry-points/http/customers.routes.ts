@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { ApiError, ProfileSnapshot } from '@segflow/contracts';
+import { ApiError, ProfileView, RfmQuintiles } from '@segflow/contracts';
+import { currentRfmQuintiles } from '@segflow/db';
+import { deriveProfile } from '@segflow/profile-model';
 import { eraseCustomer } from '../../data-access/erasure.repository.js';
 import { findProfile } from '../../data-access/profile.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
@@ -14,7 +16,13 @@ const customerParams = z.object({ id: z.string().min(1).max(128) });
  * membership exits (reason `customer_erased`) follow through the pipeline.
  */
 export const customersRoutes =
-  (deps: { db: Kysely<ProfileDb>; now: () => Date; profileChangesTopic: string; outboxProducer: string }): FastifyPluginAsyncZod =>
+  (deps: {
+    db: Kysely<ProfileDb>;
+    now: () => Date;
+    profileChangesTopic: string;
+    outboxProducer: string;
+    recomputeRfm: () => Promise<RfmQuintiles>;
+  }): FastifyPluginAsyncZod =>
   async (app) => {
     app.delete(
       '/v1/customers/:id',
@@ -37,16 +45,29 @@ export const customersRoutes =
       '/v1/customers/:id',
       {
         schema: {
-          summary: "A customer's profile",
+          summary: "A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM",
           tags: ['customers'],
           params: customerParams,
-          response: { 200: ProfileSnapshot, 404: ApiError },
+          response: { 200: ProfileView, 404: ApiError },
         },
       },
       async (request, reply) => {
         const state = await findProfile(deps.db, request.params.id);
         if (!state) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
-        return state;
+        const quintiles = await currentRfmQuintiles(deps.db);
+        return deriveProfile(state, deps.now(), quintiles ? { rfm: { quintiles } } : {});
       },
+    );
+
+    app.post(
+      '/v1/ops/rfm/recompute',
+      {
+        schema: {
+          summary: 'Recompute the RFM population quintiles now (they are also recomputed on a schedule)',
+          tags: ['ops'],
+          response: { 200: RfmQuintiles },
+        },
+      },
+      async () => deps.recomputeRfm(),
     );
   };

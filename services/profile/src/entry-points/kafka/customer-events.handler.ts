@@ -5,8 +5,9 @@ import { enqueueOutbox } from '@segflow/db';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import type { ToBaseCurrency } from '@segflow/profile-model';
+import type { ProfileLimits, ToBaseCurrency } from '@segflow/profile-model';
 import { claimEventIds, lockProfiles, saveProfiles } from '../../data-access/profile.repository.js';
+import { currentScoringModel } from '../../data-access/scoring-model.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
 import { applyEvents } from '../../domain/apply-events.js';
 import { triageCustomerEvent } from '../../domain/triage.js';
@@ -24,6 +25,7 @@ export const applyCustomerEvents =
     dlqTopic: string;
     profileChangesTopic: string;
     toBase: ToBaseCurrency;
+    limits: ProfileLimits;
     now: () => Date;
     log: Logger;
     metrics: SegflowMetrics;
@@ -51,7 +53,9 @@ export const applyCustomerEvents =
     const fresh = await claimEventIds(trx, events);
     const toApply = events.filter((e) => fresh.has(e.eventId));
     const current = await lockProfiles(trx, [...new Set(toApply.map((e) => e.customerId))]);
-    const { changed, changes } = applyEvents(current, toApply, { now, toBase: deps.toBase });
+    // The model in force when the batch is processed: a change applies to events processed after it.
+    const scoring = await currentScoringModel(trx);
+    const { changed, changes } = applyEvents(current, toApply, { now, toBase: deps.toBase, scoring, limits: deps.limits });
     await saveProfiles(trx, changed);
     await enqueueOutbox(
       trx,
