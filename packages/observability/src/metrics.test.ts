@@ -16,6 +16,7 @@ describe('segflow metrics', () => {
       'segflow_outbox_pending',
       'segflow_batch_size',
       'segflow_batch_duration_seconds',
+      'segflow_scheduler_due',
     ];
     expect((await names(bare)).sort()).toEqual(segflow.sort());
     expect(await names(withDefaults)).toEqual(expect.arrayContaining([...segflow, 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
@@ -45,5 +46,17 @@ describe('segflow metrics', () => {
     expect(await values()).toEqual({ profile: 0 });
     untrackSegment();
     expect(await values()).toEqual({ profile: 0 });
+  });
+});
+
+describe('scheduler backlog', () => {
+  it('reads the number of due customers at scrape time', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let due = 7;
+    const untrack = metrics.trackSchedulerDue(async () => due);
+    expect(await metrics.registry.metrics()).toContain('segflow_scheduler_due 7');
+    due = 0;
+    expect(await metrics.registry.metrics()).toContain('segflow_scheduler_due 0');
+    untrack();
   });
 });

@@ -29,6 +29,8 @@ export interface SegflowMetrics {
    * shows its backlog. Returns a function that stops reading it.
    */
   trackOutbox(producer: string, count: () => Promise<number>): () => void;
+  /** Reads the number of customers whose time-driven re-evaluation is due at each scrape; returns an untrack function. */
+  trackSchedulerDue(count: () => Promise<number>): () => void;
 }
 
 /** Event to membership change: from 10 ms (one hop) to an hour (a consumer stalled for a while). */
@@ -48,6 +50,7 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const outboxCounts = new Map<string, () => Promise<number>>();
+  const dueCounts = new Set<() => Promise<number>>();
 
   const eventsProcessed = new Counter({
     name: 'segflow_events_processed_total',
@@ -69,6 +72,18 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
           else this.set({ producer }, value);
         }),
       );
+    },
+  });
+
+  new Gauge({
+    name: 'segflow_scheduler_due',
+    help: 'Customers whose time-driven re-evaluation is due and not yet done (should stay near 0).',
+    registers,
+    async collect() {
+      if (dueCounts.size === 0) return;
+      const values = await Promise.all([...dueCounts].map((count) => withTimeout(count(), scrapeTimeoutMs).catch(() => undefined)));
+      if (values.some((v) => v === undefined)) this.reset();
+      else this.set(values.reduce<number>((sum, v) => sum + (v ?? 0), 0));
     },
   });
 
@@ -115,6 +130,10 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
       buckets: BATCH_DURATION_BUCKETS,
       registers,
     }),
+    trackSchedulerDue: (count) => {
+      dueCounts.add(count);
+      return () => void dueCounts.delete(count);
+    },
     trackOutbox: (producer, count) => {
       outboxCounts.set(producer, count);
       return () => {

@@ -11,6 +11,7 @@ import type { ServiceModule, Topics } from '@segflow/service-kit';
 import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { segmentMigrations } from '../migrations/index.js';
 import { membershipCache } from './data-access/membership-cache.js';
+import { countDue } from './data-access/membership.repository.js';
 import type { SegmentDb } from './data-access/tables.js';
 import { segmentCompiler } from './domain/decide.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
@@ -59,6 +60,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   let backfill: BackfillRunner | null = null;
   let scheduler: TimeScheduler | null = null;
+  let untrackDue: (() => void) | null = null;
   const compile = segmentCompiler();
 
   const routes: FastifyPluginAsync = async (app) => {
@@ -101,6 +103,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         now,
         log,
       });
+      untrackDue = metrics.trackSchedulerDue(async () => countDue(db, now()));
       scheduler = startTimeScheduler({ db, compile, cache, membershipTopic: topics.membership, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
       subscription = await bus.subscribe({
         groupId,
@@ -110,6 +113,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       });
     },
     stop: async () => {
+      untrackDue?.();
+      untrackDue = null;
       await scheduler?.stop();
       scheduler = null;
       await backfill?.stop();

@@ -266,3 +266,15 @@ export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: 
     explanation: [],
   }));
 };
+
+/** How many customers are due for a time-driven re-evaluation at `now` (the scheduler's backlog). */
+export const countDue = async (db: Db, now: Date): Promise<number> =>
+  Number(
+    (
+      await db
+        .selectFrom('customer_profiles')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('next_evaluation_at', '<=', now)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
