@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { BatchHandler, BatchOutcome, BusMessage, TopicPartition } from '@segflow/kafka';
+import type { BatchHandler, BatchOutcome, BusMessage, EventBus, TopicPartition } from '@segflow/kafka';
 import { partitionKey } from '@segflow/kafka';
 import type { SharedTables } from './tables.js';
 
@@ -82,4 +82,43 @@ export const storedOffsets = async <DB extends SharedTables>(
   return new Map(
     rows.filter((r) => wanted.has(partitionKey(r))).map((r) => [partitionKey(r), r.next_offset] as const),
   );
+};
+
+/**
+ * Where each assigned partition starts: its stored offset, corrected when the log no
+ * longer holds it. A stored offset past the log's end means the topic was recreated (a
+ * fresh broker) or truncated; one before the log's start means retention deleted messages
+ * never consumed. Either way the only messages left to consume start at the log's start,
+ * so the stored offset moves there (in Postgres too, or every batch would be skipped or
+ * sent back), loudly.
+ */
+export const startPositions = async <DB extends SharedTables>(
+  executor: Kysely<DB>,
+  bus: Pick<EventBus, 'groupOffsets'>,
+  groupId: string,
+  assigned: TopicPartition[],
+  log: { warn(obj: object, msg?: string): void },
+): Promise<Map<string, bigint>> => {
+  const stored = await storedOffsets(executor, groupId, assigned);
+  if (stored.size === 0) return stored;
+  const logs = await bus.groupOffsets(groupId, [...new Set(assigned.map((tp) => tp.topic))]);
+  const db = executor as unknown as Kysely<SharedTables>;
+  for (const partition of logs) {
+    const key = partitionKey(partition);
+    const next = stored.get(key);
+    if (next === undefined || (next >= partition.start && next <= partition.end)) continue;
+    log.warn(
+      { groupId, topic: partition.topic, partition: partition.partition, stored: String(next), logStart: String(partition.start), logEnd: String(partition.end) },
+      next > partition.end ? 'stored offset is past the end of the log (topic recreated?); restarting at the log start' : 'messages were deleted by retention before being consumed; restarting at the log start',
+    );
+    await db
+      .updateTable('consumer_offsets')
+      .set({ next_offset: partition.start, updated_at: sql<Date>`now()` })
+      .where('group_id', '=', groupId)
+      .where('topic', '=', partition.topic)
+      .where('partition', '=', partition.partition)
+      .execute();
+    stored.set(key, partition.start);
+  }
+  return stored;
 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, startPositions, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { AppError, createMetrics } from '@segflow/observability';
@@ -98,7 +98,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         groupId,
         topics: [topics.customerEvents],
         handler: measuredBatches(metrics, 'profile', transactionalBatchHandler(db, groupId, apply, { afterCommit: deps.afterDbCommit })),
-        startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
+        startOffsets: (assigned) => startPositions(db, bus, groupId, assigned, log),
       });
     },
     stop: async () => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, storedOffsets, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, startPositions, transactionalBatchHandler } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
@@ -109,7 +109,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         groupId,
         topics: [topics.profileChanges],
         handler: measuredBatches(metrics, 'segment', transactionalBatchHandler(db, groupId, apply)),
-        startOffsets: (assigned) => storedOffsets(db, groupId, assigned),
+        startOffsets: (assigned) => startPositions(db, bus, groupId, assigned, log),
       });
     },
     stop: async () => {
