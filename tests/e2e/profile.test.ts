@@ -59,6 +59,17 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     expect(rows.flat()).toEqual([]);
     expect(await system.redis.keys(`*{${customerId}}*`)).toEqual([]);
     expect((await http('DELETE', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+
+    // The same id seen again starts a new history whose event ids never repeat the old ones.
+    await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId)] });
+    const reentered = await eventually(
+      async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId),
+      (events) => events.length === 3,
+      { what: 'entered again after erasure' },
+    );
+    expect(reentered[2]).toMatchObject({ type: 'segflow.segment.entered', data: { reason: 'event' } });
+    expect(new Set(reentered.map((e) => e.id)).size).toBe(3);
+    expect(BigInt(reentered[2]!.id.split(':').at(-1)!)).toBeGreaterThan(2n);
   });
 
   it('sends a purchase in a currency with no rate to the DLQ with that reason', async () => {

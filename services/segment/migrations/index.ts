@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import { segments } from './0001-segments.js';
 import { backfillJobs } from './0002-backfill-jobs.js';
 import { evaluationSchedule } from './0003-evaluation-schedule.js';
+import { sequenceFloor } from './0004-sequence-floor.js';
 
 /** The segment service's migrations, applied in name order at start. */
 export const segmentMigrations: Record<string, Migration> = {
   '0001-segments': segments,
   '0002-backfill-jobs': backfillJobs,
   '0003-evaluation-schedule': evaluationSchedule,
+  '0004-sequence-floor': sequenceFloor,
 };

@@ -104,28 +104,52 @@ export const loadMemberships = async (db: Db, customerIds: string[]): Promise<Ma
 };
 
 /**
- * Writes decisions by compare-and-set in one statement: a row moves to `seq` only if
- * it is still at `fromSeq` (a new row starts at 1). Returns the decisions that won;
- * on a replay the rows have already moved, so nothing is returned and nothing emitted.
+ * Writes decisions by compare-and-set: a stored row moves on only if it is still at
+ * `fromSeq`; a new row (fromSeq 0) is created only if none exists, at the first sequence
+ * above every erased history (so event ids never repeat). Returns the decisions that won,
+ * with the sequence written; on a replay the rows have already moved, so nothing is
+ * returned and nothing emitted.
  */
 export const compareAndSetMemberships = async (
   trx: Db,
   decisions: MembershipDecision[],
   changedAt: Date,
 ): Promise<MembershipDecision[]> => {
-  if (decisions.length === 0) return [];
-  const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
-    INSERT INTO memberships AS m (customer_id, segment_id, is_member, seq, entered_at, changed_at)
-    SELECT d.customer_id, d.segment_id, d.is_member, d.seq, CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
-    FROM unnest(${decisions.map((d) => d.customerId)}::text[], ${decisions.map((d) => d.segment.id)}::text[],
-                ${decisions.map((d) => d.isMember)}::boolean[], ${decisions.map((d) => d.seq.toString())}::bigint[])
-      AS d(customer_id, segment_id, is_member, seq)
-    ON CONFLICT (customer_id, segment_id) DO UPDATE
-      SET is_member = excluded.is_member, seq = excluded.seq, entered_at = excluded.entered_at, changed_at = excluded.changed_at
-      WHERE m.seq = excluded.seq - 1
-    RETURNING m.customer_id, m.segment_id, m.seq`.execute(trx);
-  const won = new Set(result.rows.map((r) => `${r.customer_id}\u0000${r.segment_id}\u0000${r.seq}`));
-  return decisions.filter((d) => won.has(`${d.customerId}\u0000${d.segment.id}\u0000${d.seq}`));
+  const key = (customerId: string, segmentId: string) => `${customerId}\u0000${segmentId}`;
+  const written = new Map<string, bigint>();
+  const record = (rows: { customer_id: string; segment_id: string; seq: bigint }[]) => {
+    for (const r of rows) written.set(key(r.customer_id, r.segment_id), r.seq);
+  };
+  const moves = decisions.filter((d) => d.fromSeq > 0n);
+  const starts = decisions.filter((d) => d.fromSeq === 0n);
+  if (moves.length > 0) {
+    const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
+      UPDATE memberships m
+      SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
+          entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END
+      FROM unnest(${moves.map((d) => d.customerId)}::text[], ${moves.map((d) => d.segment.id)}::text[],
+                  ${moves.map((d) => d.isMember)}::boolean[], ${moves.map((d) => d.fromSeq.toString())}::bigint[])
+        AS d(customer_id, segment_id, is_member, from_seq)
+      WHERE m.customer_id = d.customer_id AND m.segment_id = d.segment_id AND m.seq = d.from_seq
+      RETURNING m.customer_id, m.segment_id, m.seq`.execute(trx);
+    record(result.rows);
+  }
+  if (starts.length > 0) {
+    const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
+      INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at)
+      SELECT d.customer_id, d.segment_id, d.is_member, f.floor + 1,
+             CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
+      FROM unnest(${starts.map((d) => d.customerId)}::text[], ${starts.map((d) => d.segment.id)}::text[],
+                  ${starts.map((d) => d.isMember)}::boolean[]) AS d(customer_id, segment_id, is_member),
+           membership_sequence_floor f
+      ON CONFLICT (customer_id, segment_id) DO NOTHING
+      RETURNING customer_id, segment_id, seq`.execute(trx);
+    record(result.rows);
+  }
+  return decisions.flatMap((d) => {
+    const seq = written.get(key(d.customerId, d.segment.id));
+    return seq === undefined ? [] : [{ ...d, seq }];
+  });
 };
 
 /**
@@ -241,8 +265,8 @@ export const listMembers = async (db: Db, segmentId: string, cursor: string | nu
 
 /**
  * Erases customers (GDPR): their memberships exit (returned as decisions, so the exits
- * are announced), then every row naming them is deleted. A customer id seen again later
- * starts a new history at sequence 1.
+ * are announced), the sequence floor rises above their histories, then every row naming
+ * them is deleted. A customer id seen again later starts a new history above the floor.
  */
 export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: Date): Promise<MembershipDecision[]> => {
   if (customerIds.length === 0) return [];
@@ -255,6 +279,9 @@ export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: 
     .where('m.is_member', '=', true)
     .returning(['m.customer_id', 'm.segment_id', 'm.seq', 's.name', 's.version'])
     .execute();
+  await sql`
+    UPDATE membership_sequence_floor
+    SET floor = GREATEST(floor, (SELECT coalesce(max(seq), 0) FROM memberships WHERE customer_id = ANY(${customerIds}::text[])))`.execute(trx);
   await trx.deleteFrom('memberships').where('customer_id', 'in', customerIds).execute();
   await trx.deleteFrom('customer_profiles').where('customer_id', 'in', customerIds).execute();
   return exits.map((r) => ({

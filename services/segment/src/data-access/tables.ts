@@ -46,4 +46,8 @@ export interface SegmentDb extends SharedTables {
     entered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
     changed_at: Timestamp;
   };
+  membership_sequence_floor: {
+    singleton: ColumnType<boolean, never, never>;
+    floor: bigint;
+  };
 }

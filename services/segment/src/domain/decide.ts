@@ -25,6 +25,7 @@ export interface MembershipDecision {
   segment: Pick<ActiveSegment, 'id' | 'name' | 'version'>;
   isMember: boolean;
   fromSeq: bigint;
+  /** fromSeq + 1; a new history's first sequence is the one the write assigns (see compareAndSetMemberships). */
   seq: bigint;
   explanation: ExplanationItem[];
 }
