@@ -118,4 +118,31 @@ describe('pipeline: events in, segment membership out', () => {
     expect(batch.body.accepted).toBe(1);
     expect(batch.body.rejected).toMatchObject([{ index: 1 }]);
   });
+
+  it('documents every /v1 route in OpenAPI with the scope an API key needs for it', async () => {
+    const spec = (await http('GET', `${system.url}/docs/json`)).body as { paths: Record<string, Record<string, { security?: { bearerAuth: string[] }[] }>> };
+    const scopes = Object.fromEntries(
+      Object.entries(spec.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, operations]) => Object.entries(operations).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security?.[0]?.bearerAuth[0]])),
+    );
+    expect(scopes).toEqual({
+      'POST /v1/events': 'events:write',
+      'GET /v1/customers/{id}': 'customers:read',
+      'DELETE /v1/customers/{id}': 'customers:erase',
+      'GET /v1/customers/{id}/segments': 'customers:read',
+      'GET /v1/scoring-model': 'segments:read',
+      'PUT /v1/scoring-model': 'segments:write',
+      'POST /v1/ops/rfm/recompute': 'segments:write',
+      'GET /v1/ops/consumer-lag': 'ops:read',
+      'POST /v1/segments': 'segments:write',
+      'GET /v1/segments': 'segments:read',
+      'GET /v1/segments/{id}': 'segments:read',
+      'PUT /v1/segments/{id}': 'segments:write',
+      'DELETE /v1/segments/{id}': 'segments:write',
+      'GET /v1/segments/{id}/backfill': 'segments:read',
+      'GET /v1/segments/{id}/members': 'segments:read',
+      'POST /v1/segments/preview': 'segments:read',
+    });
+  });
 });

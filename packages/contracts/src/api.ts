@@ -22,3 +22,7 @@ export const EventsResponse = z.object({
   rejected: z.array(z.object({ index: z.number().int(), eventId: z.string().optional(), errors: z.array(FieldErrorBody) })),
 });
 export type EventsResponse = z.infer<typeof EventsResponse>;
+
+/** What an API key may do (DESIGN §6); `*` grants every scope. */
+export const ApiScope = z.enum(['events:write', 'customers:read', 'customers:erase', 'segments:read', 'segments:write', 'ops:read']);
+export type ApiScope = z.infer<typeof ApiScope>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeysEnv } from './auth.js';
 
 const brokerList = z
   .string()
@@ -26,6 +27,8 @@ export const baseEnv = {
   SEGFLOW_LAG_WINDOW: z.coerce.number().int().min(2).max(1000).default(10),
   /** A partition behind with no progress for this long is STOPPED. */
   SEGFLOW_LAG_STOPPED_AFTER_MS: z.coerce.number().int().min(1).default(300_000),
+  /** JSON list of API keys with their scopes; unset, the API is open. */
+  SEGFLOW_API_KEYS: apiKeysEnv,
 };
 export const BaseConfig = z.object(baseEnv);
 export type BaseConfig = z.infer<typeof BaseConfig>;

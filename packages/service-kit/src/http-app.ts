@@ -15,6 +15,8 @@ import { toFieldErrors } from '@segflow/contracts';
 import type { ApiError, FieldError } from '@segflow/contracts';
 import { AppError } from '@segflow/observability';
 import type { Logger } from '@segflow/observability';
+import { installAuth } from './auth.js';
+import type { ApiKey } from './auth.js';
 
 export type HttpApp = FastifyInstance<
   RawServerDefault,
@@ -38,9 +40,10 @@ export const sendError = (reply: { code(status: number): { send(body: ApiError):
 
 /**
  * A fastify app with zod schemas for validation, serialisation and OpenAPI 3.1 at
- * `/docs` (JSON at `/docs/json`), and every error mapped to `{ error, message, details? }`.
+ * `/docs` (JSON at `/docs/json`), API-key scopes on `/v1/` routes (see installAuth), and
+ * every error mapped to `{ error, message, details? }`.
  */
-export const createHttpApp = async (options: { log: Logger; title: string; description?: string }): Promise<HttpApp> => {
+export const createHttpApp = async (options: { log: Logger; title: string; description?: string; apiKeys?: ApiKey[] | null }): Promise<HttpApp> => {
   const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
 
   // Our own validator so that errors name the offending path (`body.rule.all[0].op`).
@@ -51,11 +54,13 @@ export const createHttpApp = async (options: { log: Logger; title: string; descr
       : { error: new RequestValidationError(toFieldErrors(result.error, httpPart ? [httpPart] : [])) };
   });
   app.setSerializerCompiler(serializerCompiler);
+  installAuth(app, options.apiKeys ?? null);
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: options.title, description: options.description ?? '', version: '1.0.0' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key from SEGFLOW_API_KEYS' } } },
     },
     transform: jsonSchemaTransform,
   });

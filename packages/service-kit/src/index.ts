@@ -1,4 +1,5 @@
 export * from './http-app.js';
+export * from './auth.js';
 export * from './base-config.js';
 export * from './service.js';
 export * from './health.js';

@@ -18,7 +18,7 @@ export const opsRoutes =
     app.get(
       '/v1/ops/consumer-lag',
       {
-        schema: {
+        config: { scope: 'ops:read' }, schema: {
           summary: 'Lag of the consumer groups this process runs, per partition, with a Burrow-style status',
           tags: ['ops'],
           response: { 200: ConsumerLagReport },

@@ -2,6 +2,7 @@ import type { EventBus } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { LagSettings } from './base-config.js';
+import type { ApiKey } from './auth.js';
 import { createHttpApp } from './http-app.js';
 import type { HttpApp } from './http-app.js';
 import { healthRoutes } from './health.js';
@@ -26,8 +27,10 @@ export const buildApp = async (options: {
   modules: ServiceModule[];
   metrics?: SegflowMetrics;
   lag?: LagMonitor;
+  /** API keys and their scopes; null or absent: the API is open. */
+  apiKeys?: ApiKey[] | null;
 }): Promise<HttpApp> => {
-  const app = await createHttpApp({ log: options.log, title: options.title });
+  const app = await createHttpApp({ log: options.log, title: options.title, apiKeys: options.apiKeys });
   await app.register(healthRoutes(options.modules));
   await app.register(opsRoutes({ metrics: options.metrics ?? createMetrics({ defaultMetrics: false }), lag: options.lag }));
   for (const module of options.modules) await app.register(module.routes);
@@ -93,8 +96,10 @@ export const runServices = async (options: {
   /** Reads the consumer groups' offsets for the lag monitor. */
   bus: Pick<EventBus, 'groupOffsets'>;
   lag: LagSettings;
+  apiKeys: ApiKey[] | null;
 }): Promise<{ app: HttpApp; shutdown: (signal: string) => Promise<void> }> => {
   const { log, modules, resources, metrics } = options;
+  if (options.apiKeys === null) log.warn('SEGFLOW_API_KEYS is not set: the API accepts requests without a key');
   const lag = createLagMonitor({
     bus: options.bus,
     groups: modules.flatMap((m) => m.consumerGroups ?? []),

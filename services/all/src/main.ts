@@ -49,6 +49,7 @@ runMain(async () => {
     host: config.HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    apiKeys: config.SEGFLOW_API_KEYS,
     modules: [
       createIngestService(shared),
       createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,

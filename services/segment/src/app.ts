@@ -92,6 +92,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         cache,
         now,
         log,
+        metrics,
       });
       backfill = startBackfillRunner({
         db,

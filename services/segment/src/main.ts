@@ -33,6 +33,7 @@ runMain(async () => {
     host: config.HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
+    apiKeys: config.SEGFLOW_API_KEYS,
     modules: [segment],
     metrics,
     bus,

@@ -5,7 +5,7 @@ import { emptyProfile } from '@segflow/profile-model';
 import { createDb } from '@segflow/db';
 import { createMemoryEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
-import { createLogger } from '@segflow/observability';
+import { createLogger, createMetrics } from '@segflow/observability';
 import { buildApp, topicsFor } from '@segflow/service-kit';
 import type { HttpApp, ServiceModule } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
@@ -46,8 +46,10 @@ const startSegment = async (
   const redis = new Redis(redisUrl, redisOptions);
   const bus: EventBus = options.bus ?? createMemoryEventBus();
   const log = createLogger({ level: 'silent' });
+  const metrics = createMetrics({ defaultMetrics: false });
   const service: ServiceModule = createSegmentService({
     db,
+    metrics,
     databaseUrl: database.url,
     redis,
     bus,
@@ -59,7 +61,7 @@ const startSegment = async (
     schedulerPollMs: 20,
     ...(options.clock ? { now: options.clock } : {}),
   });
-  const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service] });
+  const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service], metrics });
   await service.start();
   const published: BusMessage[] = [];
   const collector: Subscription = await bus.subscribe({
@@ -73,10 +75,16 @@ const startSegment = async (
   const events = () => published.map((m) => JSON.parse(m.value!.toString()) as MembershipEvent);
   const sendChanges = (changes: ProfileUpdated[]) =>
     bus.publish(topics.profileChanges, changes.map((c) => ({ key: c.customerId, value: JSON.stringify(c) })));
+  /** segflow_events_processed_total for the segment service, by type and outcome. */
+  const processed = async () =>
+    Object.fromEntries(
+      (await metrics.eventsProcessed.get()).values.filter((v) => v.labels.service === 'segment').map((v) => [`${v.labels.type}/${v.labels.outcome}`, v.value]),
+    );
   return {
     app,
     db,
     redis,
+    processed,
     bus,
     database,
     namespace,
@@ -145,12 +153,16 @@ describe('segment service', () => {
       await post('/v1/segments', { id: 'buyers-3', name: 'Three buyers', rule: { field: 'purchase.count', op: 'gte', value: 3 } });
       const a = uniqueName('a');
       const b = uniqueName('b');
+      const counted = await s.processed();
       await s.sendChanges([change(a, 1, 3), change(b, 1, 5)]);
       await until(() => s.events().filter((e) => e.data.segmentId === 'buyers-3').length === 2, 'two entries');
 
       await s.sendChanges([change(a, 1, 3)]); // the same snapshot again (a republish)
       await s.sendChanges([change(a, 2, 4)]); // a newer one that keeps the customer in
       await until(async () => (await s.db.selectFrom('customer_profiles').select('version').where('customer_id', '=', a).executeTakeFirst())?.version === 2, 'version 2 seen');
+      const delta = (key: string, now: Record<string, number>) => (now[key] ?? 0) - (counted[key] ?? 0);
+      await until(async () => delta('profile_updated/applied', await s.processed()) === 3, 'three changes counted as applied');
+      expect(delta('profile_updated/duplicate', await s.processed())).toBe(1);
 
       const segment = await s.app.inject({ method: 'GET', url: '/v1/segments/buyers-3' });
       expect(segment.json()).toMatchObject({ size: 2 });

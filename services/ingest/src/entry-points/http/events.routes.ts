@@ -16,7 +16,7 @@ export const eventsRoutes =
     app.post(
       '/v1/events',
       {
-        schema: {
+        config: { scope: 'events:write' }, schema: {
           summary: 'Send one event or a batch of up to 1000',
           tags: ['events'],
           body: EventsRequest,

@@ -27,7 +27,7 @@ export const customersRoutes =
     app.delete(
       '/v1/customers/:id',
       {
-        schema: {
+        config: { scope: 'customers:erase' }, schema: {
           summary: 'Erase a customer (GDPR): profile, dedupe records, memberships, cache',
           tags: ['customers'],
           params: customerParams,
@@ -44,7 +44,7 @@ export const customersRoutes =
     app.get(
       '/v1/customers/:id',
       {
-        schema: {
+        config: { scope: 'customers:read' }, schema: {
           summary: "A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM",
           tags: ['customers'],
           params: customerParams,
@@ -62,7 +62,7 @@ export const customersRoutes =
     app.post(
       '/v1/ops/rfm/recompute',
       {
-        schema: {
+        config: { scope: 'segments:write' }, schema: {
           summary: 'Recompute the RFM population quintiles now (they are also recomputed on a schedule)',
           tags: ['ops'],
           response: { 200: RfmQuintiles },

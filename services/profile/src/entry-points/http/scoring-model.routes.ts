@@ -8,13 +8,13 @@ import type { ProfileDb } from '../../data-access/tables.js';
 export const scoringModelRoutes =
   (deps: { db: Kysely<ProfileDb>; now: () => Date }): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/v1/scoring-model', { schema: { summary: 'The lead scoring model in force', tags: ['scoring'], response: { 200: ScoringModel } } }, async () =>
+    app.get('/v1/scoring-model', { config: { scope: 'segments:read' }, schema: { summary: 'The lead scoring model in force', tags: ['scoring'], response: { 200: ScoringModel } } }, async () =>
       currentScoringModel(deps.db),
     );
     app.put(
       '/v1/scoring-model',
       {
-        schema: {
+        config: { scope: 'segments:write' }, schema: {
           summary: 'Replace the scoring model; applies to events processed from now on',
           tags: ['scoring'],
           body: ScoringModelInput,

@@ -17,7 +17,7 @@ export const customerSegmentsRoutes =
     app.get(
       '/v1/customers/:id/segments',
       {
-        schema: {
+        config: { scope: 'customers:read' }, schema: {
           summary: 'The segments a customer is in',
           tags: ['customers'],
           params: z.object({ id: z.string().min(1).max(128) }),

@@ -31,7 +31,7 @@ export const previewRoutes =
     app.post(
       '/v1/segments/preview',
       {
-        schema: {
+        config: { scope: 'segments:read' }, schema: {
           summary: 'Count and sample who a rule matches; with segmentId, who would enter and exit',
           tags: ['segments'],
           body: PreviewRequest,

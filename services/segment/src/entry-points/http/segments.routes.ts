@@ -26,7 +26,7 @@ export const segmentsRoutes =
 
     app.post(
       '/v1/segments',
-      { schema: { summary: 'Create a segment', tags: ['segments'], body: SegmentInput, response: { 201: Segment, 409: ApiError } } },
+      { config: { scope: 'segments:write' }, schema: { summary: 'Create a segment', tags: ['segments'], body: SegmentInput, response: { 201: Segment, 409: ApiError } } },
       async (request, reply) => {
         const { id, ...definition } = request.body;
         const segmentId = id ?? slugify(definition.name);
@@ -42,20 +42,20 @@ export const segmentsRoutes =
       },
     );
 
-    app.get('/v1/segments', { schema: { summary: 'List segments', tags: ['segments'], response: { 200: SegmentList } } }, async () => ({
+    app.get('/v1/segments', { config: { scope: 'segments:read' }, schema: { summary: 'List segments', tags: ['segments'], response: { 200: SegmentList } } }, async () => ({
       segments: await listSegments(db),
     }));
 
     app.get(
       '/v1/segments/:id',
-      { schema: { summary: 'A segment with its size and last change', tags: ['segments'], params: idParams, response: { 200: Segment, 404: ApiError } } },
+      { config: { scope: 'segments:read' }, schema: { summary: 'A segment with its size and last change', tags: ['segments'], params: idParams, response: { 200: Segment, 404: ApiError } } },
       async (request, reply) => (await findSegment(db, request.params.id)) ?? reply.code(404).send(notFound(request.params.id)),
     );
 
     app.put(
       '/v1/segments/:id',
       {
-        schema: { summary: 'Replace a definition (new version)', tags: ['segments'], params: idParams, body: SegmentUpdate, response: { 200: Segment, 404: ApiError } },
+        config: { scope: 'segments:write' }, schema: { summary: 'Replace a definition (new version)', tags: ['segments'], params: idParams, body: SegmentUpdate, response: { 200: Segment, 404: ApiError } },
       },
       async (request, reply) => {
         const updated = await db.transaction().execute(async (trx) => {
@@ -75,7 +75,7 @@ export const segmentsRoutes =
 
     app.delete(
       '/v1/segments/:id',
-      { schema: { summary: 'Delete a segment; every member exits (reason segment_deleted)', tags: ['segments'], params: idParams, response: { 204: z.null(), 404: ApiError } } },
+      { config: { scope: 'segments:write' }, schema: { summary: 'Delete a segment; every member exits (reason segment_deleted)', tags: ['segments'], params: idParams, response: { 204: z.null(), 404: ApiError } } },
       async (request, reply) => {
         const deleted = await db.transaction().execute(async (trx) => {
           const segment = await markSegmentDeleted(trx, request.params.id, deps.now());
@@ -94,7 +94,7 @@ export const segmentsRoutes =
     app.get(
       '/v1/segments/:id/backfill',
       {
-        schema: {
+        config: { scope: 'segments:read' }, schema: {
           summary: "Progress of the segment's latest backfill",
           tags: ['segments'],
           params: idParams,
@@ -125,7 +125,7 @@ export const segmentsRoutes =
     app.get(
       '/v1/segments/:id/members',
       {
-        schema: {
+        config: { scope: 'segments:read' }, schema: {
           summary: "A page of a segment's members, by customer id",
           tags: ['segments'],
           params: idParams,

@@ -4,7 +4,7 @@ import type { ApplyBatch, OutboxMessage } from '@segflow/db';
 import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
-import type { Logger } from '@segflow/observability';
+import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
 import {
   compareAndSetMemberships,
@@ -54,11 +54,13 @@ export const applyProfileChanges =
     cache: MembershipCache;
     now: () => Date;
     log: Logger;
+    metrics: Pick<SegflowMetrics, 'countEvents'>;
   }): ApplyBatch<SegmentDb> =>
   async (trx, messages) => {
     const now = deps.now();
     const work = new Map<string, CustomerWork>();
     const poison: OutgoingMessage[] = [];
+    const changes: ProfileChange[] = [];
     for (const message of messages) {
       const decoded = decode(message, now);
       if (!decoded.ok) {
@@ -66,6 +68,7 @@ export const applyProfileChanges =
         continue;
       }
       const { change } = decoded;
+      changes.push(change);
       const entry = work.get(change.customerId) ?? { erased: null, latest: null };
       if (change.kind === 'erased') {
         entry.erased = change;
@@ -123,9 +126,21 @@ export const applyProfileChanges =
       deps.log.warn({ count: poison.length }, 'profile changes sent to the DLQ');
     }
 
+    // A snapshot no newer than the stored one is a replay; an older one in the same batch is folded into the newest.
+    const outcomes = { applied: new Map<string, number>(), duplicate: new Map<string, number>() };
+    for (const change of changes) {
+      const replay = change.kind === 'updated' && change.version <= (stored.get(change.customerId)?.profile.version ?? -1);
+      const counts = replay ? outcomes.duplicate : outcomes.applied;
+      counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
+    }
+
     const entries = cacheEntries(won, now);
     for (const change of newer) if (!entries.has(change.customerId)) entries.set(change.customerId, []);
     return async () => {
+      // Counted after commit: a batch rolled back and retried must not count twice.
+      for (const [kind, count] of outcomes.applied) deps.metrics.countEvents('segment', `profile_${kind}`, 'applied', count);
+      for (const [kind, count] of outcomes.duplicate) deps.metrics.countEvents('segment', `profile_${kind}`, 'duplicate', count);
+      if (poison.length > 0) deps.metrics.countEvents('segment', 'invalid', 'dlq', poison.length);
       // The cache is best effort: Postgres has committed, and reads fall back to it.
       await deps.cache.forget(erasedIds).catch((err: unknown) => deps.log.warn({ err }, 'membership cache erase failed'));
       await deps.cache.recordChanges(entries, now).catch((err: unknown) => deps.log.warn({ err }, 'membership cache write failed'));

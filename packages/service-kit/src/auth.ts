@@ -1,0 +1,88 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ApiScope } from '@segflow/contracts';
+import type { ApiError } from '@segflow/contracts';
+import type { HttpApp } from './http-app.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a key needs to call this route; every `/v1/` route declares one. */
+    scope?: ApiScope;
+  }
+}
+
+/** One API key as configured: a name for logs, the secret, and what it may do. */
+export const ApiKey = z.object({
+  name: z.string().min(1),
+  key: z.string().min(16, 'an API key needs at least 16 characters'),
+  scopes: z.array(z.union([ApiScope, z.literal('*')])).min(1),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+/**
+ * `SEGFLOW_API_KEYS`: a JSON list of keys. Unset or empty, the API is open (a warning
+ * is logged at start); set, every `/v1/` route asks for `Authorization: Bearer <key>`.
+ */
+export const apiKeysEnv = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value.trim() === '') return null;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON: [{"name","key","scopes":[…]}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(ApiKey).min(1).nullable());
+
+const digest = (secret: string) => createHash('sha256').update(secret).digest();
+
+/** Finds the configured key a presented secret matches, in time that does not depend on where they differ. */
+const keyMatcher = (keys: ApiKey[]) => {
+  const digests = keys.map((k) => ({ key: k, digest: digest(k.key) }));
+  return (presented: string): ApiKey | null => {
+    const candidate = digest(presented);
+    let found: ApiKey | null = null;
+    for (const d of digests) if (timingSafeEqual(d.digest, candidate)) found = d.key;
+    return found;
+  };
+};
+
+const bearer = (header: string | undefined): string | null => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+};
+
+/**
+ * Scopes on the app's routes. Every `/v1/` route must declare `config.scope` (a route that
+ * forgets fails at start rather than being open) and is documented with it in OpenAPI.
+ * With `keys`, a request needs a key holding that scope: 401 without a known key, 403
+ * without the scope. Health, `/metrics` and `/docs` stay open. Call before the routes
+ * and before OpenAPI is registered.
+ */
+export const installAuth = (app: HttpApp, keys: ApiKey[] | null): void => {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/')) return;
+    const scope = route.config?.scope;
+    if (scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
+    route.schema = { ...route.schema, security: [{ bearerAuth: [scope] }] };
+  });
+  if (keys === null) return;
+  const match = keyMatcher(keys);
+  app.addHook('onRequest', async (request, reply) => {
+    const scope = request.routeOptions.config.scope;
+    if (scope === undefined) return;
+    const presented = bearer(request.headers.authorization);
+    const key = presented === null ? null : match(presented);
+    if (key === null) {
+      const body: ApiError = { error: 'unauthorized', message: presented === null ? 'expected Authorization: Bearer <key>' : 'unknown API key' };
+      return reply.code(401).header('www-authenticate', 'Bearer').send(body);
+    }
+    if (!key.scopes.includes('*') && !key.scopes.includes(scope)) {
+      const body: ApiError = { error: 'forbidden', message: `API key ${key.name} lacks the scope ${scope}` };
+      return reply.code(403).send(body);
+    }
+  });
+};
