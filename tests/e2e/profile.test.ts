@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LifecycleThresholds } from '@segflow/contracts';
 import type { MembershipEvent } from '@segflow/contracts';
 import { readDlqHeaders } from '@segflow/kafka';
 import { uniqueName } from '@segflow/testkit';
@@ -144,5 +145,37 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     const saved = await http('PUT', `${system.url}/v1/scoring-model`, model);
     expect(saved).toMatchObject({ status: 200, body: { version: before + 1, ...model } });
     expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: before + 1 });
+  });
+});
+
+describe('lifecycle thresholds of a deployment (SEGFLOW_LIFECYCLE)', () => {
+  let system: TestSystem;
+  let membership: Collector;
+
+  beforeAll(async () => {
+    system = await startSystem({ lifecycle: LifecycleThresholds.parse({ retention: { minPurchases: 3 } }) });
+    membership = await collect(system.bus, system.topics.membership);
+  });
+
+  afterAll(async () => {
+    await membership?.stop();
+    await system?.stop();
+  });
+
+  it('derives the stage with them in the profile view and in segment rules alike', async () => {
+    await http('POST', `${system.url}/v1/segments`, { id: 'deciding', name: 'Deciding', rule: { field: 'lifecycleStage', op: 'eq', value: 'decision' } });
+    const customerId = uniqueName('stage');
+    await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId), purchase(customerId)] });
+
+    // Two recent purchases are `retention` by default; with three required, still `decision`.
+    const entered = await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 1, { what: 'entered deciding' });
+    expect(entered[0]).toMatchObject({ type: 'segflow.segment.entered', data: { segmentId: 'deciding' } });
+    const profile = await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.body?.purchase?.count === 2, { what: 'both purchases applied' });
+    expect(profile.body.lifecycleStage).toBe('decision');
+
+    await http('POST', `${system.url}/v1/events`, purchase(customerId));
+    const exited = await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 2, { what: 'left deciding' });
+    expect(exited[1]).toMatchObject({ type: 'segflow.segment.exited', data: { segmentId: 'deciding', reason: 'event' } });
+    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).body.lifecycleStage).toBe('retention');
   });
 });

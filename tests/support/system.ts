@@ -14,6 +14,7 @@ import { createSegmentService, redisOptions } from '@segflow/segment';
 import { buildApp, createLagMonitor, topicsFor } from '@segflow/service-kit';
 import type { LagSettings, ServiceModule, Topics } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
+import type { LifecycleConfig } from '@segflow/profile-model';
 
 /** A topic's messages as a test sees them, collected by a consumer of its own. */
 export interface Collector {
@@ -66,6 +67,8 @@ export const startSystem = async (
     lag?: LagSettings;
     /** Another instance of the same deployment: same namespace and database (which it owns). */
     shareWith?: TestSystem;
+    /** Lifecycle thresholds (SEGFLOW_LIFECYCLE) for the profile and segment services. */
+    lifecycle?: LifecycleConfig;
   } = {},
 ): Promise<TestSystem> => {
   const wanted = new Set(options.services ?? ['ingest', 'profile', 'segment']);
@@ -83,8 +86,8 @@ export const startSystem = async (
   const shared = { bus, log, topics, namespace, partitions: 3, metrics };
   const modules: ServiceModule[] = [];
   if (wanted.has('ingest')) modules.push(createIngestService(shared));
-  if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 } }));
-  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize }));
+  if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 }, lifecycle: options.lifecycle }));
+  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize, lifecycle: options.lifecycle }));
   const groups = modules.flatMap((m) => m.consumerGroups ?? []);
   const lag = createLagMonitor({ bus, groups, metrics, log, settings: options.lag ?? { intervalMs: 1_000, window: 10, stoppedAfterMs: 300_000 } });
   const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag });

@@ -101,6 +101,28 @@ export const LIFECYCLE_STAGES = ['awareness', 'consideration', 'decision', 'rete
 export const LifecycleStage = z.enum(LIFECYCLE_STAGES);
 export type LifecycleStage = z.infer<typeof LifecycleStage>;
 
+/**
+ * Thresholds of the lifecycle stages (`SEGFLOW_LIFECYCLE`); every field has a default,
+ * so a partial object overrides only what it names.
+ */
+export const LifecycleThresholds = z
+  .strictObject({
+    consideration: z.strictObject({ engagedWithinDays: z.number().positive().default(30) }).prefault({}),
+    decision: z.strictObject({ minLeadScore: z.number().nullable().default(50) }).prefault({}),
+    retention: z
+      .strictObject({ minPurchases: z.number().int().min(1).default(2), lastPurchaseWithinDays: z.number().positive().default(180) })
+      .prefault({}),
+    loyalty: z
+      .strictObject({
+        minPurchases: z.number().int().min(1).default(5),
+        minSpend: z.number().positive().nullable().default(null),
+        windowDays: z.number().positive().default(365),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type LifecycleThresholds = z.output<typeof LifecycleThresholds>;
+
 /** The named RFM segments, from the R/F score grid in the profile-model README. */
 export const RFM_SEGMENTS = [
   'champions',

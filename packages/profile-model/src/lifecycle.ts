@@ -1,3 +1,4 @@
+import { LifecycleThresholds } from '@segflow/contracts';
 import type { LifecycleStage, ProfileState } from '@segflow/contracts';
 import { leadScore } from './lead-score.js';
 import type { Instant } from './time.js';
@@ -5,19 +6,9 @@ import { DAY_MS, ms, parseIso } from './time.js';
 import { windowCount, windowSum } from './windows.js';
 
 /** Thresholds of the lifecycle stages; see the README for the definitions. */
-export interface LifecycleConfig {
-  consideration: { engagedWithinDays: number };
-  decision: { minLeadScore: number | null };
-  retention: { minPurchases: number; lastPurchaseWithinDays: number };
-  loyalty: { minPurchases: number; minSpend: number | null; windowDays: number };
-}
+export type LifecycleConfig = LifecycleThresholds;
 
-export const DEFAULT_LIFECYCLE_CONFIG: Readonly<LifecycleConfig> = Object.freeze({
-  consideration: { engagedWithinDays: 30 },
-  decision: { minLeadScore: 50 },
-  retention: { minPurchases: 2, lastPurchaseWithinDays: 180 },
-  loyalty: { minPurchases: 5, minSpend: null, windowDays: 365 },
-});
+export const DEFAULT_LIFECYCLE_CONFIG: Readonly<LifecycleConfig> = Object.freeze(LifecycleThresholds.parse(undefined));
 
 /** Was `lastAt` within the last `days` days at `now` (lastAt > now − days)? */
 export const withinDays = (lastAt: string | null, days: number, now: number): boolean => lastAt !== null && parseIso(lastAt) > now - days * DAY_MS;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Condition, CustomerEvent, ProfileState, Rule, ScoringModel } from '@segflow/contracts';
-import { Rule as RuleSchema } from '@segflow/contracts';
+import { LifecycleThresholds, Rule as RuleSchema } from '@segflow/contracts';
 import {
   applyEvent,
   currencyConverter,
@@ -263,5 +263,19 @@ describe('rules on the full profile', () => {
     expect(compileRule({ field: 'rfm.recency', op: 'eq', value: 5 }, { rfmQuintiles: quintiles }).matches(p, BASE)).toBe(true);
     expect(compileRule({ field: 'rfm.monetary', op: 'eq', value: 5 }, { rfmQuintiles: quintiles }).matches(p, BASE)).toBe(true);
     expect(compileRule({ field: 'rfm.segment', op: 'exists' }, { rfmQuintiles: null }).matches(p, BASE)).toBe(false);
+  });
+
+  it('derives lifecycle stages with the thresholds it was compiled with, and flips on them', () => {
+    const p = profile({ purchases: [10, 5].map((d) => ({ at: BASE - d * DAY, amount: 20, category: 'shoes' })) });
+    const retention = { field: 'lifecycleStage', op: 'eq', value: 'retention' } as const;
+    expect(compileRule(retention).matches(p, BASE)).toBe(true); // 2 purchases within 180 days by default
+    const stricter = LifecycleThresholds.parse({ retention: { minPurchases: 3 } });
+    expect(compileRule(retention, { rfmQuintiles: null, lifecycle: stricter }).matches(p, BASE)).toBe(false);
+    const shorter = LifecycleThresholds.parse({ retention: { lastPurchaseWithinDays: 7 } });
+    const compiled = compileRule(retention, { rfmQuintiles: null, lifecycle: shorter });
+    const flip = nextFlip(compiled, p, BASE)!;
+    expect(flip - (BASE - 5 * DAY + 7 * DAY)).toBeLessThanOrEqual(DAY);
+    expect(compiled.matches(p, flip - 1)).toBe(true);
+    expect(compiled.matches(p, flip)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { durationMs } from '@segflow/contracts';
 import type { Condition, ProfileState, RfmQuintiles } from '@segflow/contracts';
 import {
+  DEFAULT_LIFECYCLE_CONFIG,
   age,
   avgOrderValue,
   leadScore,
@@ -16,6 +17,7 @@ import {
   windowCount,
   windowSum,
 } from '@segflow/profile-model';
+import type { LifecycleConfig } from '@segflow/profile-model';
 import type { ActivityMetric, WindowWhere } from '@segflow/profile-model';
 
 export type FieldValue = string | number | boolean | string[] | null;
@@ -26,9 +28,13 @@ export interface FieldReader {
   nextChange?: (profile: ProfileState, now: number) => number | null;
 }
 
-/** What a rule is evaluated against besides the profile: the population's RFM quintiles, when computed. */
+/**
+ * What a rule is evaluated against besides the profile: the population's RFM quintiles,
+ * when computed, and the lifecycle thresholds (the defaults when not given).
+ */
 export interface RuleEnvironment {
   rfmQuintiles: RfmQuintiles | null;
+  lifecycle?: LifecycleConfig;
 }
 
 const MONEY_SCALE = 10_000;
@@ -139,7 +145,10 @@ export const fieldReader = (condition: Condition, env: RuleEnvironment): FieldRe
       };
     }
     case 'lifecycleStage':
-      return { read: (p, now) => lifecycleStage(p, now), nextChange: (p, now) => nextLifecycleChange(p, now) };
+    {
+      const thresholds = env.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG;
+      return { read: (p, now) => lifecycleStage(p, now, thresholds), nextChange: (p, now) => nextLifecycleChange(p, now, thresholds) };
+    }
   }
   if (root === 'rfm') {
     const quintiles = env.rfmQuintiles;

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiScope } from '@segflow/contracts';
+import { jsonEnv } from '@segflow/observability';
 import type { ApiError } from '@segflow/contracts';
 import type { HttpApp } from './http-app.js';
 
@@ -23,19 +24,7 @@ export type ApiKey = z.infer<typeof ApiKey>;
  * `SEGFLOW_API_KEYS`: a JSON list of keys. Unset or empty, the API is open (a warning
  * is logged at start); set, every `/v1/` route asks for `Authorization: Bearer <key>`.
  */
-export const apiKeysEnv = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value.trim() === '') return null;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON: [{"name","key","scopes":[…]}]' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(ApiKey).min(1).nullable());
+export const apiKeysEnv = jsonEnv(z.array(ApiKey).min(1).nullable().default(null), '[{"name":"crm","key":"…","scopes":["segments:read"]}]');
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest();
 

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@segflow/observability';
-import { BaseConfig, topicsFor } from './base-config.js';
+import { LifecycleThresholds } from '@segflow/contracts';
+import { BaseConfig, lifecycleEnv, topicsFor } from './base-config.js';
 
 describe('service configuration', () => {
   it('defaults to the local infrastructure', () => {
@@ -37,5 +39,26 @@ describe('service configuration', () => {
   it('names topics under a namespace', () => {
     expect(topicsFor('qa.').membership).toBe('qa.segment-membership.v1');
     expect(topicsFor('').dlq).toBe('customer-events.dlq.v1');
+  });
+});
+
+describe('SEGFLOW_LIFECYCLE', () => {
+  const Config = z.object(lifecycleEnv);
+
+  it('overrides only the thresholds it names', () => {
+    const { SEGFLOW_LIFECYCLE } = parseConfig(Config, { SEGFLOW_LIFECYCLE: '{"retention":{"minPurchases":3},"loyalty":{"minSpend":1000}}' });
+    expect(SEGFLOW_LIFECYCLE).toEqual({
+      consideration: { engagedWithinDays: 30 },
+      decision: { minLeadScore: 50 },
+      retention: { minPurchases: 3, lastPurchaseWithinDays: 180 },
+      loyalty: { minPurchases: 5, minSpend: 1000, windowDays: 365 },
+    });
+    expect(parseConfig(Config, {}).SEGFLOW_LIFECYCLE).toEqual(LifecycleThresholds.parse(undefined));
+  });
+
+  it('names the variable and the bad threshold', () => {
+    expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: '{"retention":{"minPurchases":0}}' })).toThrow(/SEGFLOW_LIFECYCLE: .* \(at retention\.minPurchases\)/);
+    expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: '{"retention":{"minPurchase":3}}' })).toThrow(/SEGFLOW_LIFECYCLE: .*minPurchase/);
+    expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: 'retention=3' })).toThrow('SEGFLOW_LIFECYCLE: expected JSON such as');
   });
 });

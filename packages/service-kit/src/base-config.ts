@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LifecycleThresholds } from '@segflow/contracts';
+import { jsonEnv } from '@segflow/observability';
 import { apiKeysEnv } from './auth.js';
 
 const brokerList = z
@@ -31,6 +33,12 @@ export const baseEnv = {
   SEGFLOW_API_KEYS: apiKeysEnv,
 };
 export const BaseConfig = z.object(baseEnv);
+
+/** Read by the services that derive lifecycle stages (profile's view, segment's rules). */
+export const lifecycleEnv = {
+  /** Overrides of the lifecycle thresholds, e.g. {"retention":{"minPurchases":3}}. */
+  SEGFLOW_LIFECYCLE: jsonEnv(LifecycleThresholds, '{"retention":{"minPurchases":3}}'),
+};
 export type BaseConfig = z.infer<typeof BaseConfig>;
 
 /** The topic names of DESIGN §1, under a namespace. */

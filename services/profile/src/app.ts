@@ -5,8 +5,8 @@ import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { AppError, createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import { currencyConverter, DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
-import type { ProfileLimits } from '@segflow/profile-model';
+import { currencyConverter, DEFAULT_LIFECYCLE_CONFIG, DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
+import type { LifecycleConfig, ProfileLimits } from '@segflow/profile-model';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
 import { groupFor, measuredBatches } from '@segflow/service-kit';
 import { sql } from 'kysely';
@@ -33,6 +33,8 @@ export interface ProfileDeps {
   /** Categories and campaigns kept per customer before folding into `__other__`. */
   limits?: ProfileLimits;
   rfmIntervalMs?: number;
+  /** Lifecycle thresholds of the derived view; the defaults when not given. */
+  lifecycle?: LifecycleConfig;
   /** The process's metrics; a private registry when not given (tests). */
   metrics?: SegflowMetrics;
   now?: () => Date;
@@ -65,6 +67,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         now,
         profileChangesTopic: topics.profileChanges,
         outboxProducer: PROFILE_OUTBOX,
+        lifecycle: deps.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG,
         recomputeRfm: () => {
           if (!rfmJob) throw new AppError('not_started', 'the profile service is not running', { status: 503 });
           return rfmJob.recompute();

@@ -27,6 +27,7 @@ runMain(async () => {
     fxRates: config.SEGFLOW_FX_RATES,
     limits: { ...DEFAULT_PROFILE_LIMITS, maxCategories: config.SEGFLOW_MAX_CATEGORIES, maxCampaigns: config.SEGFLOW_MAX_CATEGORIES },
     rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,
+    lifecycle: config.SEGFLOW_LIFECYCLE,
     dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS },
     afterDbCommit: config.SEGFLOW_FAILPOINT === 'profile.after-db-commit' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
   });

@@ -9,6 +9,7 @@ import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
 import { groupFor, measuredBatches } from '@segflow/service-kit';
+import type { LifecycleConfig } from '@segflow/profile-model';
 import { segmentMigrations } from '../migrations/index.js';
 import { membershipCache } from './data-access/membership-cache.js';
 import { countDue } from './data-access/membership.repository.js';
@@ -38,6 +39,8 @@ export interface SegmentDeps {
   /** The process's metrics; a private registry when not given (tests). */
   metrics?: SegflowMetrics;
   now?: () => Date;
+  /** Lifecycle thresholds for rules on `lifecycleStage`; the defaults when not given. */
+  lifecycle?: LifecycleConfig;
 }
 
 export const migrateSegment = async (db: Kysely<SegmentDb>): Promise<void> => {
@@ -61,7 +64,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   let backfill: BackfillRunner | null = null;
   let scheduler: TimeScheduler | null = null;
   let untrackDue: (() => void) | null = null;
-  const compile = segmentCompiler();
+  const compile = segmentCompiler(deps.lifecycle);
 
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));

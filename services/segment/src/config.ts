@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnv } from '@segflow/service-kit';
+import { baseEnv, lifecycleEnv } from '@segflow/service-kit';
 
-export const SegmentConfig = z.object({ ...baseEnv });
+export const SegmentConfig = z.object({ ...baseEnv, ...lifecycleEnv });
 export type SegmentConfig = z.infer<typeof SegmentConfig>;

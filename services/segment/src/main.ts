@@ -19,6 +19,7 @@ runMain(async () => {
   const segment = createSegmentService({
     db,
     databaseUrl: config.DATABASE_URL,
+    lifecycle: config.SEGFLOW_LIFECYCLE,
     redis,
     bus,
     log,

@@ -3,6 +3,7 @@ import type { ExplanationItem, MembershipEvent, MembershipReason, ProfileState, 
 import { changedSources, compileRule, explainChange, fieldSources, nextFlip } from '@segflow/rules';
 import type { RuleEnvironment } from '@segflow/rules';
 import type { CompiledRule } from '@segflow/rules';
+import type { LifecycleConfig } from '@segflow/profile-model';
 
 export interface ActiveSegment {
   id: string;
@@ -32,9 +33,10 @@ export interface MembershipDecision {
 
 /**
  * Compiles segment definitions, reusing the compiled form while a segment's version (and
- * the RFM quintiles its rule scores against) is unchanged.
+ * the RFM quintiles its rule scores against) is unchanged. `lifecycle` holds the
+ * deployment's lifecycle thresholds (the defaults when not given).
  */
-export const segmentCompiler = () => {
+export const segmentCompiler = (lifecycle?: LifecycleConfig) => {
   const cache = new Map<string, CompiledRule>();
   let quintilesStamp = '';
   return (segment: { id: string; name: string; version: number; rule: Rule }, env: RuleEnvironment = { rfmQuintiles: null }): ActiveSegment => {
@@ -46,7 +48,7 @@ export const segmentCompiler = () => {
     const key = `${segment.id}@${segment.version}`;
     let compiled = cache.get(key);
     if (!compiled) {
-      compiled = compileRule(segment.rule, env);
+      compiled = compileRule(segment.rule, lifecycle ? { ...env, lifecycle } : env);
       cache.set(key, compiled);
     }
     const sources = new Set([...compiled.fields].flatMap(fieldSources));

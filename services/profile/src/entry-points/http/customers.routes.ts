@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { ApiError, ProfileView, RfmQuintiles } from '@segflow/contracts';
 import { currentRfmQuintiles } from '@segflow/db';
 import { deriveProfile } from '@segflow/profile-model';
+import type { LifecycleConfig } from '@segflow/profile-model';
 import { eraseCustomer } from '../../data-access/erasure.repository.js';
 import { findProfile } from '../../data-access/profile.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
@@ -21,6 +22,7 @@ export const customersRoutes =
     now: () => Date;
     profileChangesTopic: string;
     outboxProducer: string;
+    lifecycle: LifecycleConfig;
     recomputeRfm: () => Promise<RfmQuintiles>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
@@ -55,7 +57,7 @@ export const customersRoutes =
         const state = await findProfile(deps.db, request.params.id);
         if (!state) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
         const quintiles = await currentRfmQuintiles(deps.db);
-        return deriveProfile(state, deps.now(), quintiles ? { rfm: { quintiles } } : {});
+        return deriveProfile(state, deps.now(), { lifecycle: deps.lifecycle, ...(quintiles ? { rfm: { quintiles } } : {}) });
       },
     );
 
