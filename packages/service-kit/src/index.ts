@@ -8,3 +8,4 @@ export * from './lag-monitor.js';
 export * from './lag-report.js';
 export * from './ops-routes.js';
 export * from './measured-batches.js';
+export * from './work-loop.js';

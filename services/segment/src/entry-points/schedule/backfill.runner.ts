@@ -5,6 +5,7 @@ import type { Logger } from '@segflow/observability';
 import { advanceJob, claimRunningJob } from '../../data-access/backfill.repository.js';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
 import { nextFlip } from '@segflow/rules';
+import { startWorkLoop } from '@segflow/service-kit';
 import {
   compareAndSetMemberships,
   exitMembersPage,
@@ -37,8 +38,6 @@ export const startBackfillRunner = (deps: {
   log: Logger;
 }) => {
   const { db, log } = deps;
-  let stopped = false;
-  let wake: (() => void) | null = null;
 
   /** Runs one page of the oldest running job; false when there was nothing to do. */
   const runPage = async (): Promise<boolean> => {
@@ -111,37 +110,13 @@ export const startBackfillRunner = (deps: {
     return true;
   };
 
-  const loop = async () => {
-    while (!stopped) {
-      let worked = false;
-      try {
-        worked = await runPage();
-      } catch (err) {
-        log.warn({ err }, 'backfill page failed; retrying');
-      }
-      if (!worked && !stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deps.idlePollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-      }
-    }
-  };
-  const running = loop();
+  const loop = startWorkLoop({ step: runPage, idleMs: deps.idlePollMs, log, failure: 'backfill page failed; retrying' });
 
   return {
     runPage,
     /** Starts looking for work now rather than at the next poll. */
-    wake: () => wake?.(),
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await running;
-    },
+    wake: loop.wake,
+    stop: loop.stop,
   };
 };
 export type BackfillRunner = ReturnType<typeof startBackfillRunner>;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { CLOUDEVENTS_CONTENT_TYPE } from '@segflow/contracts';
 import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
+import { startWorkLoop } from '@segflow/service-kit';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
 import { compareAndSetMemberships, loadMemberships, lockDueProfiles, markEvaluated } from '../../data-access/membership.repository.js';
 import { lockEnabledSegments } from '../../data-access/segment.repository.js';
@@ -28,8 +29,6 @@ export const startTimeScheduler = (deps: {
   now: () => Date;
   log: Logger;
 }) => {
-  let stopped = false;
-  let wake: (() => void) | null = null;
 
   /** Evaluates one batch of due customers; returns how many there were. */
   const runDue = async (): Promise<number> => {
@@ -77,35 +76,12 @@ export const startTimeScheduler = (deps: {
     return outcome.count;
   };
 
-  const loop = async () => {
-    while (!stopped) {
-      let count = 0;
-      try {
-        count = await runDue();
-      } catch (err) {
-        deps.log.warn({ err }, 'scheduled evaluation failed; retrying');
-      }
-      if (count < deps.batchSize && !stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deps.pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-      }
-    }
-  };
-  const running = loop();
+  // A full batch means more may be due: go again at once.
+  const loop = startWorkLoop({ step: async () => (await runDue()) >= deps.batchSize, idleMs: deps.pollMs, log: deps.log, failure: 'scheduled evaluation failed; retrying' });
 
   return {
     runDue,
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await running;
-    },
+    stop: loop.stop,
   };
 };
 export type TimeScheduler = ReturnType<typeof startTimeScheduler>;
