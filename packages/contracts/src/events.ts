@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { Validation } from './issues.js';
 import { validate } from './issues.js';
+import { Amount, Identifier, LIMITS, safeText } from './limits.js';
 
 /** Events whose occurredAt is further ahead than this are rejected as clock errors. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-const id = z.string().min(1).max(128);
+const id = Identifier;
+const label = safeText(LIMITS.labelLength, 1);
+const text = safeText(LIMITS.textLength);
 const isoWithOffset = z.iso.datetime({ offset: true });
 
 const common = {
@@ -15,10 +18,10 @@ const common = {
 };
 
 export const PurchaseItem = z.object({
-  sku: z.string().min(1).max(128),
-  category: z.string().min(1).max(128).optional(),
-  quantity: z.number().int().positive(),
-  price: z.number().nonnegative(),
+  sku: id,
+  category: label.optional(),
+  quantity: z.number().int().positive().max(LIMITS.quantityMax),
+  price: Amount,
 });
 export type PurchaseItem = z.infer<typeof PurchaseItem>;
 
@@ -26,27 +29,27 @@ export const PurchaseEvent = z.object({
   ...common,
   type: z.literal('purchase'),
   orderId: id,
-  amount: z.number().nonnegative(),
+  amount: Amount,
   currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "EUR"'),
-  items: z.array(PurchaseItem).max(1000).optional(),
-  channel: z.string().min(1).max(64).optional(),
+  items: z.array(PurchaseItem).max(LIMITS.itemsPerPurchase).optional(),
+  channel: safeText(64, 1).optional(),
 });
 export type PurchaseEvent = z.infer<typeof PurchaseEvent>;
 
 export const PageViewEvent = z.object({
   ...common,
   type: z.literal('page_view'),
-  url: z.string().min(1).max(2048),
-  category: z.string().min(1).max(128).optional(),
-  referrer: z.string().max(2048).optional(),
-  sessionId: z.string().min(1).max(128).optional(),
+  url: safeText(LIMITS.urlLength, 1),
+  category: label.optional(),
+  referrer: safeText(LIMITS.urlLength).optional(),
+  sessionId: id.optional(),
   utm: z
     .object({
-      source: z.string().max(256).optional(),
-      medium: z.string().max(256).optional(),
-      campaign: z.string().max(256).optional(),
-      term: z.string().max(256).optional(),
-      content: z.string().max(256).optional(),
+      source: text.optional(),
+      medium: text.optional(),
+      campaign: text.optional(),
+      term: text.optional(),
+      content: text.optional(),
     })
     .optional(),
 });
@@ -61,20 +64,23 @@ export const EmailOpenEvent = z.object({
 export type EmailOpenEvent = z.infer<typeof EmailOpenEvent>;
 
 export const Traits = z.strictObject({
-  email: z.email().optional(),
-  firstName: z.string().max(256).optional(),
-  lastName: z.string().max(256).optional(),
+  email: z.email().max(254).optional(),
+  firstName: text.optional(),
+  lastName: text.optional(),
   birthDate: z.iso.date().optional(),
-  gender: z.string().max(64).optional(),
+  gender: safeText(64).optional(),
   country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as "DE"').optional(),
-  city: z.string().max(256).optional(),
-  postalCode: z.string().max(32).optional(),
-  interests: z.array(z.string().min(1).max(128)).max(100).optional(),
-  preferredChannel: z.string().max(64).optional(),
+  city: text.optional(),
+  postalCode: safeText(32).optional(),
+  interests: z.array(label).max(100).optional(),
+  preferredChannel: safeText(64).optional(),
   consent: z
     .strictObject({ email: z.boolean().optional(), sms: z.boolean().optional(), push: z.boolean().optional() })
     .optional(),
-  custom: z.record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+  custom: z
+    .record(label, z.union([safeText(1024), z.number(), z.boolean()]))
+    .refine((custom) => Object.keys(custom).length <= 100, 'at most 100 custom traits')
+    .optional(),
 });
 export type Traits = z.infer<typeof Traits>;
 

@@ -1,3 +1,4 @@
+export * from './limits.js';
 export * from './issues.js';
 export * from './events.js';
 export * from './rules.js';

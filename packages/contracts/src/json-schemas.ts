@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CustomerEvent, EmailOpenEvent, InputEvent, PageViewEvent, PurchaseEvent, TraitsEvent } from './events.js';
-import { Rule } from './rules.js';
+import { RuleNode } from './rules.js';
 import { Segment, SegmentInput } from './segments.js';
 import { MembershipEvent } from './membership.js';
 import { ProfileChange } from './profile-change.js';
@@ -18,7 +18,7 @@ const published = {
   'membership-event': MembershipEvent,
   'segment-input': SegmentInput,
   segment: Segment,
-  rule: Rule,
+  rule: RuleNode,
   'api-error': ApiError,
   'scoring-model': ScoringModel,
 } satisfies Record<string, z.ZodType>;

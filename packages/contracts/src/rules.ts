@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS, ruleTooBig, safeText } from './limits.js';
 
 /**
  * The segment rule language (DESIGN §5):
@@ -56,7 +57,7 @@ export const durationMs = (text: string): number | null => {
   return ms <= MAX_DURATION_MS ? ms : null;
 };
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const scalar = z.union([safeText(1024), z.number(), z.boolean()]);
 
 export const Condition = z
   .strictObject({
@@ -64,7 +65,7 @@ export const Condition = z
     op: RuleOp,
     value: z.unknown().optional(),
     window: z.string().optional(),
-    where: z.strictObject({ category: z.string().min(1).max(128).optional(), campaignId: z.string().min(1).max(128).optional() }).optional(),
+    where: z.strictObject({ category: safeText(LIMITS.labelLength, 1).optional(), campaignId: safeText(LIMITS.idLength, 1).optional() }).optional(),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -132,11 +133,23 @@ export type Condition = {
 
 export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Condition;
 
-export const Rule: z.ZodType<Rule> = z.lazy(() =>
+/** The grammar alone, without the size checks (its JSON Schema is the published one). */
+export const RuleNode: z.ZodType<Rule> = z.lazy(() =>
   z.union([
-    z.strictObject({ all: z.array(Rule).min(1).max(100) }),
-    z.strictObject({ any: z.array(Rule).min(1).max(100) }),
-    z.strictObject({ not: Rule }),
+    z.strictObject({ all: z.array(RuleNode).min(1).max(100) }),
+    z.strictObject({ any: z.array(RuleNode).min(1).max(100) }),
+    z.strictObject({ not: RuleNode }),
     Condition as unknown as z.ZodType<Condition>,
   ]),
 );
+
+/**
+ * A whole rule tree. Its depth, node count and size are checked before the tree is
+ * parsed, so a tree nested thousands deep is a 400 rather than a stack overflow.
+ */
+export const Rule: z.ZodType<Rule> = z.preprocess((raw, ctx) => {
+  const problem = ruleTooBig(raw);
+  if (problem === null) return raw;
+  ctx.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+}, RuleNode) as unknown as z.ZodType<Rule>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Amount, LIMITS, safeText } from './limits.js';
 
 /**
  * Lead scoring (DESIGN §4): every rule matching an event adds its points (possibly
@@ -11,14 +12,14 @@ export const ScoringRule = z
     eventType: z.enum(['purchase', 'page_view', 'email_open', 'traits']),
     filters: z
       .strictObject({
-        urlPrefix: z.string().min(1).max(2048).optional(),
-        category: z.string().min(1).max(128).optional(),
-        campaignId: z.string().min(1).max(128).optional(),
-        minAmount: z.number().nonnegative().optional(),
+        urlPrefix: safeText(LIMITS.urlLength, 1).optional(),
+        category: safeText(LIMITS.labelLength, 1).optional(),
+        campaignId: safeText(LIMITS.idLength, 1).optional(),
+        minAmount: Amount.optional(),
       })
       .default({}),
-    points: z.number().finite().refine((p) => p !== 0, 'points must not be 0'),
-    dailyCap: z.number().positive().optional(),
+    points: z.number().min(-1e6).max(1e6).refine((p) => p !== 0, 'points must not be 0'),
+    dailyCap: z.number().positive().max(1e9).optional(),
   })
   .superRefine((rule, ctx) => {
     const allowed: Record<string, string[]> = {

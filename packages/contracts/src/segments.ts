@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { safeText } from './limits.js';
 import { Rule } from './rules.js';
 
 export const SegmentId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a slug of 1-64 characters a-z, 0-9 and "-"');
 
 export const SegmentInput = z.object({
   id: SegmentId.optional(),
-  name: z.string().min(1).max(200),
-  description: z.string().max(2000).default(''),
+  name: safeText(200, 1),
+  description: safeText(2000).default(''),
   rule: Rule,
   enabled: z.boolean().default(true),
 });
