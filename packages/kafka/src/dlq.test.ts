@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, readDlqHeaders, toDlqMessage } from './dlq.js';
+import { DLQ_HEADERS, DLQ_MAX_BYTES, DLQ_TRUNCATED_VALUE_BYTES, readDlqHeaders, toDlqMessage } from './dlq.js';
 import type { BusMessage, OutgoingMessage } from './event-bus.js';
 
 const original = (overrides: Partial<BusMessage> = {}): BusMessage => ({
@@ -42,6 +42,17 @@ describe('dlq messages', () => {
       [DLQ_HEADERS.originOffset]: '9007199254740993',
       [DLQ_HEADERS.failedAt]: '2025-03-04T05:06:07.089Z',
     });
+  });
+
+  it('cuts a message near the broker limit so that its copy fits, and says how big it was', () => {
+    const value = Buffer.alloc(1_048_500, 0x61);
+    const msg = toDlqMessage(original({ value, headers: { big: 'x'.repeat(10_000) } }), { reason: 'too_large', errors: 'e'.repeat(100_000) }, now);
+    const size = (msg.value as Buffer).length + Object.entries(msg.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    expect(size).toBeLessThanOrEqual(DLQ_MAX_BYTES);
+    expect((msg.value as Buffer).length).toBe(DLQ_TRUNCATED_VALUE_BYTES);
+    expect(msg.headers?.[DLQ_HEADERS.truncatedFrom]).toBe('1048500');
+    expect(msg.headers?.big).toBeUndefined();
+    expect(readDlqHeaders(delivered(msg))).toMatchObject({ reason: 'too_large', originTopic: 'customer-events', originPartition: 2 });
   });
 
   it('uses an empty buffer for a null value and JSON null for missing errors', () => {

@@ -8,7 +8,19 @@ export const DLQ_HEADERS = {
   originPartition: 'segflow-dlq-origin-partition',
   originOffset: 'segflow-dlq-origin-offset',
   failedAt: 'segflow-dlq-failed-at',
+  /** Present when the value was cut to fit the broker: the original value's size in bytes. */
+  truncatedFrom: 'segflow-dlq-truncated-from',
 } as const;
+
+/**
+ * A dead-letter copy must fit where its original did, with headers added: the broker's
+ * default limit is 1 MiB per record batch. Above this, the value is cut to
+ * `DLQ_TRUNCATED_VALUE_BYTES` and the original headers are dropped; the origin headers
+ * still say where the whole message is.
+ */
+export const DLQ_MAX_BYTES = 512 * 1024;
+export const DLQ_TRUNCATED_VALUE_BYTES = 64 * 1024;
+const MAX_ERRORS_BYTES = 16 * 1024;
 
 export interface DlqFailure {
   /** Short, stable reason, e.g. `schema` or `unknown-currency`. */
@@ -30,22 +42,30 @@ export interface DlqInfo {
 /**
  * Builds the dead-letter copy of `original`: same key and bytes (an empty Buffer for a null
  * value), original headers plus the `segflow-dlq-*` headers naming the reason, the errors
- * (JSON), the origin topic/partition/offset and `now` (ISO). Never throws, because it runs on
- * the poison-message path.
+ * (JSON), the origin topic/partition/offset and `now` (ISO); cut to fit the broker when the
+ * original is near its limit (see `DLQ_MAX_BYTES`). Never throws, because it runs on the
+ * poison-message path.
  */
-export const toDlqMessage = (original: BusMessage, failure: DlqFailure, now: Date): OutgoingMessage => ({
-  key: original.key,
-  value: original.value ?? Buffer.alloc(0),
-  headers: {
-    ...original.headers,
+export const toDlqMessage = (original: BusMessage, failure: DlqFailure, now: Date): OutgoingMessage => {
+  const value = original.value ?? Buffer.alloc(0);
+  const errors = safeJson(failure.errors ?? null);
+  const dlqHeaders = {
     [DLQ_HEADERS.reason]: failure.reason,
-    [DLQ_HEADERS.errors]: safeJson(failure.errors ?? null),
+    [DLQ_HEADERS.errors]: errors.length > MAX_ERRORS_BYTES ? JSON.stringify(`${errors.slice(0, MAX_ERRORS_BYTES)}…`) : errors,
     [DLQ_HEADERS.originTopic]: original.topic,
     [DLQ_HEADERS.originPartition]: String(original.partition),
     [DLQ_HEADERS.originOffset]: original.offset.toString(),
     [DLQ_HEADERS.failedAt]: now.toISOString(),
-  },
-});
+  };
+  const headerBytes = Object.entries(original.headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  const size = value.length + headerBytes + (original.key === null ? 0 : Buffer.byteLength(original.key));
+  if (size <= DLQ_MAX_BYTES) return { key: original.key, value, headers: { ...original.headers, ...dlqHeaders } };
+  return {
+    key: original.key !== null && Buffer.byteLength(original.key) > DLQ_TRUNCATED_VALUE_BYTES ? null : original.key,
+    value: value.subarray(0, DLQ_TRUNCATED_VALUE_BYTES),
+    headers: { ...dlqHeaders, [DLQ_HEADERS.truncatedFrom]: String(value.length) },
+  };
+};
 
 /**
  * Reads the `segflow-dlq-*` headers of a dead-lettered message back into values.

@@ -62,6 +62,14 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
 }
 
+/** A partition whose batches keep failing: the adapter redelivers after a backoff. */
+export interface PartitionRetry extends TopicPartition {
+  /** Consecutive failed deliveries of the batch at the head of the partition. */
+  attempts: number;
+  /** When the first of them failed, epoch milliseconds. */
+  since: number;
+}
+
 export interface Subscription {
   /** Stops fetching, waits for the batch in flight to settle, leaves the group. */
   stop(): Promise<void>;
@@ -72,6 +80,8 @@ export interface Subscription {
    * adapter will deliver nothing more. Health checks report it; a supervisor restarts.
    */
   readonly failed: boolean;
+  /** The partitions being retried now (a transient failure, or one not yet isolated). */
+  retrying(): PartitionRetry[];
 }
 
 export interface TopicSpec {

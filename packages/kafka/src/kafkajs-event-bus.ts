@@ -24,6 +24,7 @@ export interface KafkaEventBusOptions {
 
 const DEFAULT_RETRY = { initialMs: 200, maxMs: 10_000 };
 const DEFAULT_MAX_BATCH = 500;
+const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
  * An EventBus over kafkajs. The producer is idempotent with acks = -1, so `publish` resolves
@@ -62,11 +63,15 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     assertOpen();
     if (messages.length === 0) return;
     await producerConnected();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-    });
+    // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
+    // by default), and kafkajs puts all of a partition's messages of one send in one batch.
+    for (const chunk of chunksOfBytes(messages, MAX_REQUEST_BYTES)) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+    }
   };
 
   const createTopics = async (specs: TopicSpec[]): Promise<void> => {
@@ -149,7 +154,7 @@ const runSubscription = (
   const retry = opts.retry ?? DEFAULT_RETRY;
   const maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH;
   const log = { groupId: opts.groupId };
-  const failures = new Map<string, number>();
+  const failures = new Map<string, { tp: TopicPartition; attempts: number; since: number }>();
   const resumeTimers = new Map<string, NodeJS.Timeout>();
   // Partitions paused until startOffsets answers; a backoff timer must not resume them early.
   const awaitingStart = new Set<string>();
@@ -235,9 +240,10 @@ const runSubscription = (
 
   const onHandlerFailure = (tp: TopicPartition, firstOffset: bigint, error: unknown): void => {
     const key = partitionKey(tp);
-    const attempt = (failures.get(key) ?? 0) + 1;
+    const previous = failures.get(key);
+    const attempt = (previous?.attempts ?? 0) + 1;
     const delay = backoff(retry, attempt);
-    failures.set(key, attempt);
+    failures.set(key, { tp, attempts: attempt, since: previous?.since ?? Date.now() });
     logger.error(
       { ...log, err: error, topic: tp.topic, partition: tp.partition, offset: firstOffset.toString(), attempt, retryInMs: delay },
       'batch handler failed; redelivering after backoff',
@@ -307,6 +313,7 @@ const runSubscription = (
     get failed() {
       return failed;
     },
+    retrying: () => [...failures.values()].map(({ tp, attempts, since }) => ({ ...tp, attempts, since })),
     stop: () => {
       stopped ??= (async () => {
         stopping = true;
@@ -319,6 +326,30 @@ const runSubscription = (
       return stopped;
     },
   };
+};
+
+const sizeOf = (m: OutgoingMessage): number =>
+  (m.key === null ? 0 : Buffer.byteLength(m.key)) +
+  (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
+  Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+
+/** Consecutive runs of `messages` of at most `limit` bytes each (a larger message alone). */
+const chunksOfBytes = (messages: OutgoingMessage[], limit: number): OutgoingMessage[][] => {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (current.length > 0 && bytes + size > limit) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 };
 
 const toBusMessage = (tp: TopicPartition, m: KafkaMessage): BusMessage => ({

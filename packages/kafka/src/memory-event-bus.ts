@@ -7,6 +7,7 @@ import type {
   EventBus,
   OutgoingMessage,
   PartitionBatch,
+  PartitionRetry,
   PartitionOffsets,
   SubscribeOptions,
   Subscription,
@@ -42,7 +43,7 @@ interface Member {
   assignment: TopicPartition[] | null;
   positions: Map<string, bigint>;
   retryAt: Map<string, number>;
-  failures: Map<string, number>;
+  failures: Map<string, PartitionRetry>;
   /** Settles when the handler call in progress (if any) has settled. */
   inFlight: Promise<void>;
   loop: Promise<void>;
@@ -210,9 +211,10 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
       outcome = await m.options.handler(batch);
     } catch (error) {
       // Transient failure: nothing committed, position unchanged, this partition waits.
-      const attempt = (m.failures.get(key) ?? 0) + 1;
+      const previous = m.failures.get(key);
+      const attempt = (previous?.attempts ?? 0) + 1;
       const delay = backoff(m.options, attempt);
-      m.failures.set(key, attempt);
+      m.failures.set(key, { topic: batch.topic, partition: batch.partition, attempts: attempt, since: previous?.since ?? Date.now() });
       m.retryAt.set(key, Date.now() + delay);
       logger.error(
         { err: error, groupId: m.options.groupId, topic: batch.topic, partition: batch.partition, offset: batch.messages[0]?.offset.toString(), attempt, retryInMs: delay },
@@ -279,6 +281,7 @@ export const createMemoryEventBus = (options: MemoryEventBusOptions = {}): Event
       get failed() {
         return member.failed;
       },
+      retrying: () => [...member.failures.values()].map((r) => ({ ...r })),
       stop: () => {
         stopped ??= (async () => {
           member.running = false;

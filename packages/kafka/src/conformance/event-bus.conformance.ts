@@ -315,6 +315,32 @@ export const describeEventBusConformance = (name: string, setup: () => Promise<C
       expect(values(rec.messages).sort()).toEqual(range(20).map((i) => `v${i}`).sort());
     });
 
+    it('reports a partition whose batches keep failing as retrying, until one succeeds', async ({ expect, onTestFinished }) => {
+      const subscribe = subscriber(onTestFinished);
+      const topic = await newTopic('retrying', 1);
+      await ctx.bus.publish(topic, [{ key: 'k', value: 'v' }]);
+      let healthy = false;
+      const seen: number[] = [];
+      const sub = await subscribe(ctx.bus, {
+        groupId: ctx.topic('retrying-group'),
+        topics: [topic],
+        retry: { initialMs: 50, maxMs: 100 },
+        handler: async (batch) => {
+          if (!healthy) throw new Error('database unavailable');
+          seen.push(batch.messages.length);
+          return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+        },
+      });
+      const startedAt = Date.now();
+      await waitFor('three failed attempts', () => (sub.retrying()[0]?.attempts ?? 0) >= 3);
+      const [retry] = sub.retrying();
+      expect(retry).toMatchObject({ topic, partition: 0 });
+      expect(retry!.since).toBeGreaterThanOrEqual(startedAt - 1_000);
+      healthy = true;
+      await waitFor('the batch delivered', () => seen.length > 0);
+      expect(sub.retrying()).toEqual([]);
+    });
+
     it('carries the original bytes, reason and origin through a DLQ topic', async ({ expect, onTestFinished }) => {
       const subscribe = subscriber(onTestFinished);
       const source = await newTopic('dlq-source', 1);
