@@ -12,6 +12,9 @@ export const createDb = <DB>(url: string, options: { maxConnections?: number } =
   // pool; unheard, the 'error' event would end the process. The next query reconnects,
   // or fails where a caller handles it.
   pool.on('error', () => undefined);
+  // A client checked out between two queries (inside a transaction) emits 'error' itself when
+  // its connection breaks; the next query on it fails and its caller handles that.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 };
 
@@ -26,6 +29,7 @@ export const ensureDatabase = async (url: string): Promise<void> => {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

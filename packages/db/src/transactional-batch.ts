@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { BatchHandler, BatchOutcome, BusMessage, EventBus, TopicPartition } from '@segflow/kafka';
-import { partitionKey } from '@segflow/kafka';
+import type { BatchHandler, BatchOutcome, BusMessage, EventBus, OutgoingMessage, TopicPartition } from '@segflow/kafka';
+import { describeFailure, isolatePoison, partitionKey, toDlqMessage } from '@segflow/kafka';
+import { isTransientError } from '@segflow/observability';
+import type { Logger } from '@segflow/observability';
 import type { SharedTables } from './tables.js';
 
 /** Work to run once the batch transaction has committed (cache writes, wake-ups). */
@@ -31,38 +33,96 @@ export const transactionalBatchHandler = <DB extends SharedTables>(
     if (!first) return { kind: 'done', nextOffset: 0n };
     let afterCommit: AfterCommit | undefined;
     const outcome = await store.transaction().execute(async (trx): Promise<BatchOutcome> => {
-      await trx
-        .insertInto('consumer_offsets')
-        .values({ group_id: groupId, topic: batch.topic, partition: batch.partition, next_offset: first.offset })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      const { next_offset: stored } = await trx
-        .selectFrom('consumer_offsets')
-        .select('next_offset')
-        .where('group_id', '=', groupId)
-        .where('topic', '=', batch.topic)
-        .where('partition', '=', batch.partition)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
+      const stored = await lockPosition(trx, groupId, batch, first.offset);
       if (first.offset > stored) return { kind: 'seek', offset: stored };
       const fresh = batch.messages.filter((m) => m.offset >= stored);
       const last = fresh.at(-1);
       if (!last) return { kind: 'done', nextOffset: stored };
       afterCommit = (await apply(trx as unknown as Transaction<DB>, fresh)) ?? undefined;
-      const nextOffset = last.offset + 1n;
-      await trx
-        .updateTable('consumer_offsets')
-        .set({ next_offset: nextOffset, updated_at: sql<Date>`now()` })
-        .where('group_id', '=', groupId)
-        .where('topic', '=', batch.topic)
-        .where('partition', '=', batch.partition)
-        .execute();
-      return { kind: 'done', nextOffset };
+      return { kind: 'done', nextOffset: await movePosition(trx, groupId, batch, last.offset + 1n) };
     });
     hooks.afterCommit?.();
     if (afterCommit) await afterCommit();
     return outcome;
   };
+};
+
+/**
+ * The dead-letter step of a transactional consumer (see `isolatePoison`): in one
+ * transaction with the partition's row locked, publishes the DLQ copy of `message` (reason
+ * `processing_failed`, with the error's name, code and message) and moves `next_offset`
+ * past it. A message the store has already moved past is not dead-lettered again.
+ */
+export const deadLetterPast =
+  <DB extends SharedTables>(db: Kysely<DB>, groupId: string, publishDlq: (message: OutgoingMessage) => Promise<void>, now: () => Date) =>
+  (message: BusMessage, error: unknown): Promise<BatchOutcome> =>
+    (db as unknown as Kysely<SharedTables>).transaction().execute(async (trx): Promise<BatchOutcome> => {
+      const stored = await lockPosition(trx, groupId, message, message.offset);
+      if (message.offset > stored) return { kind: 'seek', offset: stored };
+      if (message.offset < stored) return { kind: 'done', nextOffset: stored };
+      await publishDlq(toDlqMessage(message, { reason: 'processing_failed', errors: [describeFailure(error)] }, now()));
+      return { kind: 'done', nextOffset: await movePosition(trx, groupId, message, message.offset + 1n) };
+    });
+
+/**
+ * The batch handler of a consumer whose offsets live beside its state: one transaction
+ * per batch (`transactionalBatchHandler`), and a message that fails deterministically is
+ * isolated and dead-lettered to `dlqTopic` (`isolatePoison`, `deadLetterPast`) while
+ * Postgres answers; outages are thrown back to the adapter to retry with backoff.
+ */
+export const resilientBatchHandler = <DB extends SharedTables>(options: {
+  db: Kysely<DB>;
+  groupId: string;
+  apply: ApplyBatch<DB>;
+  bus: Pick<EventBus, 'publish'>;
+  dlqTopic: string;
+  log: Logger;
+  now: () => Date;
+  /** Called once per message dead-lettered here (for metrics). */
+  onDeadLetter?: () => void;
+  afterCommit?: () => void;
+}): BatchHandler => {
+  const { db, groupId, bus, dlqTopic } = options;
+  const deadLetter = deadLetterPast(db, groupId, (m) => bus.publish(dlqTopic, [m]), options.now);
+  return isolatePoison(transactionalBatchHandler(db, groupId, options.apply, { afterCommit: options.afterCommit }), {
+    isTransient: isTransientError,
+    deadLetter: async (message, error) => {
+      const outcome = await deadLetter(message, error);
+      options.onDeadLetter?.();
+      return outcome;
+    },
+    dependenciesUp: async () => (await sql`SELECT 1`.execute(db), true),
+    log: options.log,
+  });
+};
+
+// Locks the partition's row (created at `initial` when new) and returns its next_offset.
+const lockPosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, initial: bigint): Promise<bigint> => {
+  await trx
+    .insertInto('consumer_offsets')
+    .values({ group_id: groupId, topic: tp.topic, partition: tp.partition, next_offset: initial })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('consumer_offsets')
+    .select('next_offset')
+    .where('group_id', '=', groupId)
+    .where('topic', '=', tp.topic)
+    .where('partition', '=', tp.partition)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return row.next_offset;
+};
+
+const movePosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, nextOffset: bigint): Promise<bigint> => {
+  await trx
+    .updateTable('consumer_offsets')
+    .set({ next_offset: nextOffset, updated_at: sql<Date>`now()` })
+    .where('group_id', '=', groupId)
+    .where('topic', '=', tp.topic)
+    .where('partition', '=', tp.partition)
+    .execute();
+  return nextOffset;
 };
 
 /** The stored positions of `assigned`, for the adapter to seek to on assignment. */

@@ -67,6 +67,17 @@ export const toDlqMessage = (original: BusMessage, failure: DlqFailure, now: Dat
   };
 };
 
+/** What a DLQ reader needs of a processing failure; never the values it was processing. */
+export const describeFailure = (error: unknown): { name: string; code?: string; message: string } => {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    message: message.length > 1000 ? `${message.slice(0, 1000)}…` : message,
+  };
+};
+
 /**
  * Reads the `segflow-dlq-*` headers of a dead-lettered message back into values.
  * Returns null when the message does not carry a complete, well-formed set.

@@ -5,7 +5,7 @@ export { createKafkaEventBus } from './kafkajs-event-bus.js';
 export type { KafkaEventBusOptions } from './kafkajs-event-bus.js';
 export { createMemoryBroker, createMemoryEventBus } from './memory-event-bus.js';
 export type { MemoryBroker, MemoryEventBusOptions } from './memory-event-bus.js';
-export { DLQ_HEADERS, DLQ_MAX_BYTES, DLQ_TRUNCATED_VALUE_BYTES, readDlqHeaders, toDlqMessage } from './dlq.js';
+export { DLQ_HEADERS, DLQ_MAX_BYTES, describeFailure, DLQ_TRUNCATED_VALUE_BYTES, readDlqHeaders, toDlqMessage } from './dlq.js';
 export type { DlqFailure, DlqInfo } from './dlq.js';
 export { isolatePoison } from './poison.js';
 export type { PoisonPolicy } from './poison.js';

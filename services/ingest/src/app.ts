@@ -1,6 +1,7 @@
 import type { EventType } from '@segflow/contracts';
+import { describeFailure, isolatePoison, toDlqMessage } from '@segflow/kafka';
 import type { EventBus, Subscription } from '@segflow/kafka';
-import { createMetrics } from '@segflow/observability';
+import { createMetrics, isTransientError } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
 import { groupFor, measuredBatches } from '@segflow/service-kit';
@@ -46,7 +47,16 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
         handler: measuredBatches(
           metrics,
           'ingest',
-          forwardSourceEvents({ bus, typeOfTopic, customerEventsTopic: topics.customerEvents, dlqTopic: topics.dlq, now, log, metrics }),
+          // Ingest keeps no state: dead-lettering is publishing the copy, then moving on.
+          isolatePoison(forwardSourceEvents({ bus, typeOfTopic, customerEventsTopic: topics.customerEvents, dlqTopic: topics.dlq, now, log, metrics }), {
+            isTransient: isTransientError,
+            deadLetter: async (message, error) => {
+              await bus.publish(topics.dlq, [toDlqMessage(message, { reason: 'processing_failed', errors: [describeFailure(error)] }, now())]);
+              metrics.countEvents('ingest', 'unknown', 'dlq');
+              return { kind: 'done', nextOffset: message.offset + 1n };
+            },
+            log,
+          }),
         ),
       });
     },

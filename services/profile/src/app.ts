@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, startPositions, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { AppError, createMetrics } from '@segflow/observability';
@@ -100,7 +100,14 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.customerEvents],
-        handler: measuredBatches(metrics, 'profile', transactionalBatchHandler(db, groupId, apply, { afterCommit: deps.afterDbCommit })),
+        handler: measuredBatches(
+          metrics,
+          'profile',
+          resilientBatchHandler({
+            db, groupId, apply, bus, dlqTopic: topics.dlq, log, now, afterCommit: deps.afterDbCommit,
+            onDeadLetter: () => metrics.countEvents('profile', 'unknown', 'dlq'),
+          }),
+        ),
         startOffsets: (assigned) => startPositions(db, bus, groupId, assigned, log),
       });
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { countPendingOutbox, migrateToLatest, sharedMigrations, startOutboxRelay, startPositions, transactionalBatchHandler } from '@segflow/db';
+import { countPendingOutbox, migrateToLatest, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
@@ -112,7 +112,14 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.profileChanges],
-        handler: measuredBatches(metrics, 'segment', transactionalBatchHandler(db, groupId, apply)),
+        handler: measuredBatches(
+          metrics,
+          'segment',
+          resilientBatchHandler({
+            db, groupId, apply, bus, dlqTopic: topics.dlq, log, now,
+            onDeadLetter: () => metrics.countEvents('segment', 'invalid', 'dlq'),
+          }),
+        ),
         startOffsets: (assigned) => startPositions(db, bus, groupId, assigned, log),
       });
     },
