@@ -44,3 +44,40 @@ export const ensureDatabase = async (url: string): Promise<void> => {
     await client.end();
   }
 };
+
+/**
+ * The URL under which a namespace's services use the database: Postgres's `search_path` set
+ * to a schema named after the namespace, so that deployments sharing one database never
+ * see each other's rows (SEGFLOW_NAMESPACE isolates topics, groups, Redis keys and this).
+ * The empty namespace keeps the default schema.
+ */
+export const namespacedDatabaseUrl = (url: string, namespace: string): string => {
+  if (namespace === '') return url;
+  if (Buffer.byteLength(namespace) > 63) throw new Error(`SEGFLOW_NAMESPACE: at most 63 bytes, as a Postgres schema name (got ${namespace.length})`);
+  const target = new URL(url);
+  // The namespace holds only letters, digits, ".", "_" and "-": quoting it is enough.
+  target.searchParams.set('options', `-c search_path="${namespace}"`);
+  return target.toString();
+};
+
+/**
+ * Makes sure the database of `url` exists, and the namespace's schema in it, and returns the
+ * URL to connect with (see namespacedDatabaseUrl).
+ */
+export const prepareDatabase = async (url: string, namespace: string): Promise<string> => {
+  await ensureDatabase(url);
+  const namespaced = namespacedDatabaseUrl(url, namespace);
+  if (namespaced === url) return url;
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(namespace)}`).catch((error: { code?: string }) => {
+      // Two starters racing: 42P06 duplicate_schema, or 23505 on the catalog's unique index.
+      if (error.code !== '42P06' && error.code !== '23505') throw error;
+    });
+  } finally {
+    await client.end();
+  }
+  return namespaced;
+};

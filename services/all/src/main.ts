@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createDb, ensureDatabase } from '@segflow/db';
+import { createDb, prepareDatabase } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
@@ -27,10 +27,11 @@ runMain(async () => {
     log.info('no Kafka answers at 127.0.0.1:9092; starting a local broker');
     await ensureLocalKafka({ port: 9092, persistent: true, log: (line) => log.info(line) });
   }
-  await ensureDatabase(config.DATABASE_URL);
+  // The namespace's own schema: deployments sharing a database stay apart.
+  const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
   // One pool per service, as when they run apart: a slow one cannot starve the other.
-  const profileDb = createDb<ProfileDb>(config.DATABASE_URL);
-  const segmentDb = createDb<SegmentDb>(config.DATABASE_URL);
+  const profileDb = createDb<ProfileDb>(databaseUrl);
+  const segmentDb = createDb<SegmentDb>(databaseUrl);
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow', logger: log });
   // One registry for the three services: their `service`, `group` and `producer` labels differ.
@@ -52,12 +53,12 @@ runMain(async () => {
     apiKeys: config.SEGFLOW_API_KEYS,
     modules: [
       createIngestService(shared),
-      createProfileService({ ...shared, db: profileDb, databaseUrl: config.DATABASE_URL, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,
+      createProfileService({ ...shared, db: profileDb, databaseUrl, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,
         limits: { ...DEFAULT_PROFILE_LIMITS, maxCategories: config.SEGFLOW_MAX_CATEGORIES, maxCampaigns: config.SEGFLOW_MAX_CATEGORIES },
         rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,
         lifecycle: config.SEGFLOW_LIFECYCLE,
         dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
-      createSegmentService({ ...shared, db: segmentDb, databaseUrl: config.DATABASE_URL, redis, lifecycle: config.SEGFLOW_LIFECYCLE }),
+      createSegmentService({ ...shared, db: segmentDb, databaseUrl, redis, lifecycle: config.SEGFLOW_LIFECYCLE }),
     ],
     metrics,
     bus,

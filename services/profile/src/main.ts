@@ -1,4 +1,4 @@
-import { createDb, ensureDatabase } from '@segflow/db';
+import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
 import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
@@ -10,13 +10,14 @@ import type { ProfileDb } from './data-access/tables.js';
 runMain(async () => {
   const config = parseConfig(ProfileConfig, process.env);
   const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-profile' });
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb<ProfileDb>(config.DATABASE_URL);
+  // The namespace's own schema: deployments sharing a database stay apart.
+  const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
+  const db = createDb<ProfileDb>(databaseUrl);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-profile', logger: log });
   const metrics = createMetrics();
   const profile = createProfileService({
     db,
-    databaseUrl: config.DATABASE_URL,
+    databaseUrl,
     bus,
     log,
     metrics,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createDb, ensureDatabase } from '@segflow/db';
+import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
 import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
@@ -11,14 +11,15 @@ import type { SegmentDb } from './data-access/tables.js';
 runMain(async () => {
   const config = parseConfig(SegmentConfig, process.env);
   const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-segment' });
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb<SegmentDb>(config.DATABASE_URL);
+  // The namespace's own schema: deployments sharing a database stay apart.
+  const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
+  const db = createDb<SegmentDb>(databaseUrl);
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-segment', logger: log });
   const metrics = createMetrics();
   const segment = createSegmentService({
     db,
-    databaseUrl: config.DATABASE_URL,
+    databaseUrl,
     lifecycle: config.SEGFLOW_LIFECYCLE,
     redis,
     bus,

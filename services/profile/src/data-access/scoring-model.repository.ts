@@ -15,7 +15,7 @@ export const currentScoringModel = async (db: Db): Promise<ScoringModel> => {
 /** Stores `input` as the next version. Concurrent writers serialise on a transaction lock. */
 export const saveScoringModel = async (db: Kysely<ProfileDb>, input: ScoringModelInput, now: Date): Promise<ScoringModel> =>
   db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext('segflow-scoring-model'))`.execute(trx);
+    await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':segflow-scoring-model'))`.execute(trx);
     const current = await currentScoringModel(trx);
     const model: ScoringModel = { version: current.version + 1, halfLifeDays: input.halfLifeDays, rules: input.rules, updatedAt: now.toISOString() };
     await trx.insertInto('scoring_models').values({ version: model.version, model: JSON.stringify(model) }).execute();
