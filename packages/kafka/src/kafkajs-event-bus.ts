@@ -120,6 +120,10 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
       // Short fetch waits and heartbeats make stop() and rebalances take about a second, not five.
       maxWaitTimeInMs: 1_000,
       heartbeatInterval: 1_000,
+      // A member killed without leaving holds its partitions until its session expires: 10 s,
+      // not kafkajs's 30 s, so a restarted process is consuming again within seconds.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 15_000,
     });
     const subscription = runSubscription(consumer, opts, logger, () => subscriptions.delete(subscription));
     subscriptions.add(subscription);
