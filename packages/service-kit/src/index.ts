@@ -9,3 +9,4 @@ export * from './lag-report.js';
 export * from './ops-routes.js';
 export * from './measured-batches.js';
 export * from './work-loop.js';
+export * from './consumer-health.js';

@@ -8,7 +8,7 @@ import type { Logger, SegflowMetrics } from '@segflow/observability';
 import { currencyConverter, DEFAULT_LIFECYCLE_CONFIG, DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { LifecycleConfig, ProfileLimits } from '@segflow/profile-model';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor, measuredBatches } from '@segflow/service-kit';
+import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import { sql } from 'kysely';
 import { profileMigrations } from '../migrations/index.js';
 import type { ProfileDb } from './data-access/tables.js';
@@ -126,7 +126,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       untrackOutbox = null;
     },
     readiness: [
-      { name: 'kafka', check: async () => subscription?.ready ?? false },
+      ...consumerReadiness(() => subscription),
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
     ],
     alive: () => !(subscription?.failed ?? false),

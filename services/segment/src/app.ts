@@ -8,7 +8,7 @@ import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor, measuredBatches } from '@segflow/service-kit';
+import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import type { LifecycleConfig } from '@segflow/profile-model';
 import { segmentMigrations } from '../migrations/index.js';
 import { membershipCache } from './data-access/membership-cache.js';
@@ -140,7 +140,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       untrackOutbox = null;
     },
     readiness: [
-      { name: 'kafka', check: async () => subscription?.ready ?? false },
+      ...consumerReadiness(() => subscription),
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
       { name: 'redis', optional: true, check: async () => (await deps.redis.ping()) === 'PONG' },
     ],
