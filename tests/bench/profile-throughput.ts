@@ -3,7 +3,6 @@
 // only counts events per customer (no validation, dedupe, profile model or outbox).
 //   pnpm bench:profile            (BENCH_EVENTS=200000 BENCH_CUSTOMERS=100000 by default)
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { createDb, storedOffsets } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
@@ -11,6 +10,7 @@ import { createProfileService } from '@segflow/profile';
 import type { ProfileDb } from '@segflow/profile';
 import { groupFor, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
+import { startBarePipeline } from './bare-pipeline.js';
 import { progress, rssMiB, timeUntil } from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -56,30 +56,9 @@ const consumedBy = async (db: ReturnType<typeof createDb<ProfileDb>>, groupId: s
 // 2. Baseline: consume + one UNNEST upsert per batch, offsets in the same transaction.
 const baselineDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const bdb = createDb<ProfileDb>(baselineDb.url);
-await sql`CREATE TABLE counts (customer_id text PRIMARY KEY, n integer NOT NULL)`.execute(bdb);
-await sql`CREATE TABLE consumer_offsets (group_id text, topic text, partition integer, next_offset bigint, updated_at timestamptz DEFAULT now(), PRIMARY KEY (group_id, topic, partition))`.execute(bdb);
-const baselineGroup = `${namespace}baseline`;
 const baselineStart = performance.now();
-const baseline = await bus.subscribe({
-  groupId: baselineGroup,
-  topics: [topics.customerEvents],
-  handler: async (batch) => {
-    const perCustomer = new Map<string, number>();
-    for (const m of batch.messages) {
-      const id = (JSON.parse(m.value!.toString()) as { customerId: string }).customerId;
-      perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
-    }
-    const next = batch.messages.at(-1)!.offset + 1n;
-    await bdb.transaction().execute(async (trx) => {
-      await sql`INSERT INTO counts (customer_id, n) SELECT * FROM unnest(${[...perCustomer.keys()]}::text[], ${[...perCustomer.values()]}::int[])
-                ON CONFLICT (customer_id) DO UPDATE SET n = counts.n + excluded.n`.execute(trx);
-      await sql`INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES (${baselineGroup}, ${batch.topic}, ${batch.partition}, ${next})
-                ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset`.execute(trx);
-    });
-    return { kind: 'done', nextOffset: next };
-  },
-});
-const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, () => consumedBy(bdb, baselineGroup), baselineStart);
+const baseline = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline`, topics: [topics.customerEvents] });
+const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, async () => baseline.handled, baselineStart);
 await baseline.stop();
 
 // 3. The profile service, alone, on the same events.
