@@ -1,10 +1,26 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { readFileSync } from 'node:fs';
+import { SingleBar, MultiBar, Presets } from 'cli-progress';
 
 /** A progress bar on stderr for a long bench step. */
 export const progress = (label: string, total: number) => {
   const bar = new SingleBar({ format: `${label.padEnd(28)} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`, stream: process.stderr }, Presets.shades_classic);
   bar.start(total, 0);
   return { update: (value: number) => bar.update(value), stop: () => bar.stop() };
+};
+
+/** Several bars on stderr, one per named line, each with its own (changing) total. */
+export const progressLines = () => {
+  const multi = new MultiBar({ format: '{label} [{bar}] {percentage}% | {value}/{total}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bars = new Map<string, ReturnType<MultiBar['create']>>();
+  return {
+    update: (label: string, value: number, total: number) => {
+      let bar = bars.get(label);
+      if (!bar) bars.set(label, (bar = multi.create(Math.max(total, 1), 0, { label: label.padEnd(28) })));
+      bar.setTotal(Math.max(total, 1));
+      bar.update(Math.min(value, Math.max(total, 1)), { label: label.padEnd(28) });
+    },
+    stop: () => multi.stop(),
+  };
 };
 
 /** Polls `count` until it reaches `total`, driving a progress bar; returns elapsed ms. */
@@ -14,10 +30,40 @@ export const timeUntil = async (label: string, total: number, count: () => Promi
     const done = await count();
     bar.update(Math.min(done, total));
     if (done >= total) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   bar.stop();
   return performance.now() - startedAt;
 };
 
 export const rssMiB = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+
+/** Peak resident set size (VmHWM) of a live process, in MiB; null once it is gone. */
+export const peakRssMiB = (pid: number): number | null => {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentiles of `values` (ms), and the max. */
+export const percentiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
+  return { p50: at(50), p95: at(95), p99: at(99), max: sorted.at(-1) ?? NaN };
+};
+
+export const int = (n: number) => Math.round(n).toLocaleString('en');
+export const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+
+/** Prints label/value rows as an aligned table, then the figures as one JSON line to compare runs by. */
+export const printSummary = (title: string, rows: [string, string][], figures: Record<string, unknown>) => {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log(`\n${title}`);
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
+  console.log(`BENCH_JSON ${JSON.stringify(figures)}`);
+};

@@ -1,0 +1,144 @@
+// The whole pipeline through its public contract: events produced to the source topics,
+// CloudEvents read from segment-membership.v1, GET /v1/ops/consumer-lag polled until every
+// group is at lag 0. segflow runs as child processes (`--mode=all|separate|scaled`); a bare
+// single-hop pipeline runs on the same events in the same run, as the ceiling.
+//   pnpm bench:e2e [--mode=all] [--events=100000] [--customers=20000] [--segments=20]
+//                  [--rate=2000] [--seconds=10] [--partitions=6]
+import { availableParallelism } from 'node:os';
+import { createDb } from '@segflow/db';
+import { topicsFor } from '@segflow/service-kit';
+import { createTestDatabase, uniqueName } from '@segflow/testkit';
+import { startBarePipeline } from './bare-pipeline.js';
+import { parseBenchArgs, startBenchRun } from './run.js';
+import { waitForDrain } from './segflow.js';
+import { int, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
+import { benchEvents, enteringEvent, produceAll } from './workload.js';
+
+const { mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, rate: RATE, seconds: SECONDS, partitions: PARTITIONS } = parseBenchArgs({
+  events: 100_000,
+  customers: 20_000,
+  segments: 20,
+  rate: 2_000,
+  seconds: 10,
+  partitions: 6,
+});
+
+const run = await startBenchRun({ mode, partitions: PARTITIONS, segments: SEGMENTS, clientId: 'bench-e2e' });
+const { bus, infra, namespace, topics, groups, prefix, segflow, cleanup } = run;
+
+try {
+  // segment-membership.v1 as a consumer sees it: counted in phase 1, matched in phase 2.
+  const sentAt = new Map<string, number>();
+  const latencies: { sentAt: number; ms: number }[] = [];
+  let membershipMessages = 0;
+  const membership = await bus.subscribe({
+    groupId: uniqueName('bench-membership'),
+    topics: [topics.membership],
+    handler: async (batch) => {
+      membershipMessages += batch.messages.length;
+      if (sentAt.size > 0) {
+        const receivedAt = performance.now();
+        for (const m of batch.messages) {
+          const event = JSON.parse(m.value!.toString()) as { type: string; data: { causationEventId: string | null } };
+          const sent = event.type === 'segflow.segment.entered' && event.data.causationEventId !== null ? sentAt.get(event.data.causationEventId) : undefined;
+          if (sent === undefined || !(sent > 0)) continue; // not one of ours, or matched already
+          latencies.push({ sentAt: sent, ms: receivedAt - sent });
+          sentAt.set(event.data.causationEventId!, -1); // matched: later segments entered by the same event don't count
+        }
+      }
+      return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+    },
+  });
+  cleanup.push(() => membership.stop());
+
+  // ---- phase 1: throughput ----
+  const events = benchEvents(EVENTS, CUSTOMERS, prefix);
+  const produceBar = progress('producing events', EVENTS);
+  const phase1Start = Date.now();
+  await produceAll((topic, messages) => bus.publish(topic, messages), topics, events, (n) => produceBar.update(n));
+  produceBar.stop();
+  const producedAt = Date.now();
+  process.stderr.write('draining (committed / log end per consumer group)\n');
+  const drainedAt = await waitForDrain(segflow, { groups, sourceEnd: EVENTS, afterMs: producedAt, timeoutMs: 30 * 60_000 });
+  if (drainedAt === null) throw new Error('consumer lag did not reach 0 within 30 minutes');
+  const drainSeconds = (drainedAt - phase1Start) / 1000;
+  const phase1Membership = membershipMessages;
+
+  // ---- phase 2: latency at a steady offered rate ----
+  const total = RATE * SECONDS;
+  const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
+  for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
+  const offerStart = performance.now();
+  const publishes: Promise<void>[] = [];
+  for (let sent = 0; sent < total; await sleep(5)) {
+    const due = Math.min(total, Math.floor(((performance.now() - offerStart) / 1000) * RATE));
+    if (due <= sent) continue;
+    const now = performance.now();
+    const batch = latencyEvents.slice(sent, due);
+    for (const e of batch) sentAt.set(e.eventId, now);
+    publishes.push(bus.publish(topics.purchase, batch.map(({ key, value }) => ({ key, value }))));
+    sent = due;
+  }
+  await Promise.all(publishes);
+  const offeredSeconds = (performance.now() - offerStart) / 1000;
+  const lastProduceAt = Date.now();
+  // Stragglers get two minutes after the offer ended; what has not arrived by then is reported missing.
+  const giveUpAt = performance.now() + 120_000;
+  await timeUntil('entered events received', total, async () => {
+    segflow.assertRunning();
+    return performance.now() > giveUpAt ? total : latencies.length;
+  });
+  const received = latencies.length;
+  const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
+  const latency = percentiles(latencies.map((l) => l.ms));
+  const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - offerStart >= from * 1000 && l.sentAt - offerStart < (from + 1) * 1000).map((l) => l.ms)).p50;
+  const [firstP50, lastP50] = [inSecond(0), inSecond(SECONDS - 1)];
+  const keptUp = received === total && lastP50 - firstP50 < 1000;
+  const peakRss = segflow.peakRssMiB();
+  const warnings = segflow.processes.flatMap((p) => [...p.warnings].map(([msg, n]) => `${p.name}: ${msg} (${n}×)`));
+  const stopped = await segflow.stop();
+
+  // ---- the bare single-hop pipeline on the same events ----
+  const bareTopics = topicsFor(`${namespace}bare.`);
+  const sourceTopics = [bareTopics.purchase, bareTopics.pageView, bareTopics.emailOpen, bareTopics.traits];
+  await bus.createTopics([...sourceTopics, bareTopics.customerEvents].map((topic) => ({ topic, partitions: PARTITIONS })));
+  const bareDatabase = await createTestDatabase(infra.adminDatabaseUrl, 'segflow_bench');
+  cleanup.push(() => bareDatabase.drop());
+  const bareDb = createDb<unknown>(bareDatabase.url);
+  cleanup.push(() => bareDb.destroy());
+  const bare = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare`, topics: sourceTopics, outputTopic: bareTopics.customerEvents });
+  cleanup.push(() => bare.stop());
+  const bareStart = performance.now();
+  await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
+  const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
+
+  const segflowRate = EVENTS / drainSeconds;
+  const bareRate = EVENTS / bareSeconds;
+  const ms = (n: number) => `${int(n)} ms`;
+  const processes = stopped.length;
+  printSummary(
+    `segflow end to end — mode ${mode}, ${int(EVENTS)} events over ${int(CUSTOMERS)} customers, ${SEGMENTS} segments, ${PARTITIONS} partitions, ${availableParallelism()} cores`,
+    [
+      ['segflow / bare pipeline (events/s)', `${ratio(segflowRate, bareRate)} ×`],
+      ['segflow throughput', `${int(segflowRate)} events/s (${drainSeconds.toFixed(1)} s from first produce to every group at lag 0)`],
+      ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
+      [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
+      ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
+      ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
+      ['peak RSS (VmHWM, summed)', `${int(peakRss)} MiB over ${processes} process${processes === 1 ? '' : 'es'}`],
+      ['membership events in phase 1', int(phase1Membership)],
+      ['segflow stopped', stopped.join(', ')],
+      ['segflow warnings', warnings.length === 0 ? 'none' : warnings.slice(0, 8).join('; ')],
+    ],
+    {
+      bench: 'e2e', mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, partitions: PARTITIONS, cores: availableParallelism(),
+      ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
+      drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
+      latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
+      lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
+      peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,
+    },
+  );
+} finally {
+  await run.finish();
+}
