@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { safeText } from './limits.js';
-import { Rule } from './rules.js';
+import { Rule, RuleNode } from './rules.js';
 
 export const SegmentId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a slug of 1-64 characters a-z, 0-9 and "-"');
 
@@ -21,7 +21,8 @@ export const Segment = z.object({
   id: SegmentId,
   name: z.string(),
   description: z.string(),
-  rule: Rule,
+  // Stored rules passed the size checks on the way in; the grammar alone also serialises.
+  rule: RuleNode,
   enabled: z.boolean(),
   version: z.number().int().positive(),
   createdAt: z.iso.datetime(),
