@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
-import type { EventBus } from '@segflow/kafka';
+import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import { isTransientError } from '@segflow/observability';
 import type { SharedTables } from './tables.js';
 
 export interface OutboxMessage {
@@ -29,20 +30,65 @@ export const enqueueOutbox = async <DB extends SharedTables>(
   await sql`SELECT pg_notify(${CHANNEL}, ${producer})`.execute(trx);
 };
 
+/** Rows committed and not yet published. Parked rows are not pending: the relay has given up on them. */
 export const countPendingOutbox = async <DB extends SharedTables>(executor: Kysely<DB>, producer: string): Promise<number> => {
   const row = await (executor as unknown as Kysely<SharedTables>)
     .selectFrom('outbox')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('producer', '=', producer)
+    .where('parked_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 };
 
+/** A producer's outbox as the metrics read it at scrape time. */
+export interface OutboxBacklog {
+  pending: number;
+  /** Rows the broker refused for good; they wait for an operator (see startOutboxRelay). */
+  parked: number;
+  /** Age of the oldest pending row by the database's clock; null when none is pending. */
+  oldestPendingSeconds: number | null;
+}
+
+/** Reads pending and parked rows and the oldest pending row's age in one query (for `metrics.trackOutbox`). */
+export const readOutboxBacklog = async <DB extends SharedTables>(executor: Kysely<DB>, producer: string): Promise<OutboxBacklog> => {
+  const { rows } = await sql<{ pending: bigint; parked: bigint; oldest: number | null }>`
+    SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending,
+           count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
+           extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8 AS oldest
+    FROM outbox WHERE producer = ${producer}`.execute(executor);
+  const row = rows[0];
+  return { pending: Number(row?.pending ?? 0), parked: Number(row?.parked ?? 0), oldestPendingSeconds: row?.oldest ?? null };
+};
+
+/** What a relay knows about its own progress; `stalled` is the readiness signal. */
+export interface OutboxRelayHealth {
+  /** Whether this relay holds its producer's advisory lock. */
+  leader: boolean;
+  /** When the broker last acknowledged rows from this relay; null before the first. */
+  lastPublishedAt: Date | null;
+  /** Age of the oldest pending row as of the relay's last look; null when it last saw none. */
+  oldestPendingAgeMs: number | null;
+  /** Rounds that failed in a row (0 after a round that succeeded). */
+  consecutiveFailures: number;
+  stalled: boolean;
+}
+
 export interface OutboxRelay {
-  /** Publishes whatever is pending now (used by tests and by shutdown). */
+  /**
+   * Publishes whatever is pending now (used by tests and by shutdown). Rejects when a
+   * round fails; the relay itself carries on, and the next round starts afresh.
+   */
   flush(): Promise<void>;
   stop(): Promise<void>;
   readonly isLeader: boolean;
+  /**
+   * True when this relay is leader, has rows pending, and has neither published nor
+   * parked one for longer than `stallAfterMs` (default 30 s): Kafka refuses writes, the
+   * database fails, or a round hangs. A follower is never stalled: the leader answers.
+   */
+  stalled(now?: Date): boolean;
+  health(now?: Date): OutboxRelayHealth;
 }
 
 interface RelayLog {
@@ -51,129 +97,329 @@ interface RelayLog {
   error(obj: object, msg?: string): void;
 }
 
-/**
- * Publishes a producer's outbox rows in id order and deletes them only after the broker
- * acknowledged them. One relay per producer is leader at a time (a session advisory
- * lock), so rows go out in commit order per customer: a customer's rows are written
- * under that customer's row lock, so their ids increase in commit order. A crash
- * between publish and delete republishes the same messages, with the same ids.
- */
-export const startOutboxRelay = async <DB extends SharedTables>(options: {
+export interface OutboxRelayOptions<DB extends SharedTables> {
   db: Kysely<DB>;
   databaseUrl: string;
   bus: EventBus;
   producer: string;
   log: RelayLog;
+  /** Rows read per page (default 500). */
   batchSize?: number;
+  /** Bytes of key, value and headers per publish, one produce request (default 512 KiB; Kafka's message.max.bytes is 1 MiB). */
+  maxBatchBytes?: number;
   idlePollMs?: number;
+  /** Backoff after a failed round, doubling from initialMs up to maxMs, with jitter (default 500 ms to 30 s). */
+  retry?: { initialMs: number; maxMs: number };
+  /** See OutboxRelay.stalled (default 30 s). */
+  stallAfterMs?: number;
   onPublished?: (rows: { topic: string; value: string; createdAt: Date }[]) => void;
-}): Promise<OutboxRelay> => {
+}
+
+interface PendingRow {
+  id: bigint;
+  topic: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
+// A record's framing in a Kafka batch (length, attributes, timestamp and offset deltas, header counts), rounded up.
+const RECORD_OVERHEAD_BYTES = 64;
+const recordBytes = (row: PendingRow): number =>
+  RECORD_OVERHEAD_BYTES +
+  Buffer.byteLength(row.value) +
+  (row.key === null ? 0 : Buffer.byteLength(row.key)) +
+  Object.entries(row.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
+
+/** Splits rows, in order, into runs of at most maxBytes; a row larger than that runs alone. */
+const bySize = (rows: PendingRow[], maxBytes: number): PendingRow[][] => {
+  const runs: PendingRow[][] = [];
+  let run: PendingRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = recordBytes(row);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(row);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+};
+
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+/**
+ * The broker's refusal of the records themselves (too large, invalid), or a record that
+ * cannot be encoded, as opposed to a refusal of the client (authorization, a closed bus):
+ * only the first kind is worth splitting a batch over, and parking a row for.
+ */
+const recordRefusal = (error: unknown, depth = 0): string | null => {
+  if (typeof error !== 'object' || error === null || depth > 5) return null;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown };
+  if (typeof e.type === 'string' && RECORD_REFUSALS.has(e.type)) return e.type;
+  if (error instanceof TypeError || error instanceof RangeError) return error.name;
+  return recordRefusal(e.cause, depth + 1) ?? recordRefusal(e.originalError, depth + 1);
+};
+
+const toMessage = (row: PendingRow): OutgoingMessage => ({ key: row.key, value: row.value, headers: row.headers });
+
+/**
+ * Publishes a producer's outbox rows in id order and deletes them only after the broker
+ * acknowledged them. One relay per producer is leader at a time (a session advisory
+ * lock), so rows go out in commit order per customer: a customer's rows are written
+ * under that customer's row lock, so their ids increase in commit order. A crash
+ * between publish and delete republishes the same messages, with the same ids; so may a
+ * retry after a failed publish that the broker had partly accepted.
+ *
+ * Each publish holds at most `maxBatchBytes` (one produce request), so a row too large
+ * for the broker is alone in its request. A failed round is logged and retried after an
+ * exponential backoff with jitter; no failure is carried into the next round. When the
+ * broker refuses the records themselves (MESSAGE_TOO_LARGE, INVALID_RECORD…), the batch
+ * is split in halves and each half retried; a single row still refused is **parked**
+ * (`parked_at`, `park_reason`), logged at error level with its id, topic and size (never
+ * its content) and counted by `segflow_outbox_parked`, so that the rows behind it flow.
+ * Parking one row of a customer lets that customer's later rows go out before it:
+ * acceptable, since the parked row cannot be published as it is. An operator fixes the
+ * cause and sets `parked_at` back to null to have it published, or deletes it. Other
+ * deterministic failures (authorization, a closed bus) park nothing: they are not about
+ * a row, and would park every row. They are retried, and `stalled()` turns true.
+ */
+export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxRelayOptions<DB>): Promise<OutboxRelay> => {
   const { bus, producer, log } = options;
   const db = options.db as unknown as Kysely<SharedTables>;
   const batchSize = options.batchSize ?? 500;
+  const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
+  // A page holds a few produce requests' worth of rows, so that large rows do not fill memory.
+  const pageBytes = maxBatchBytes * 8;
   const idlePollMs = options.idlePollMs ?? 1000;
+  const retry = options.retry ?? { initialMs: 500, maxMs: 30_000 };
+  const stallAfterMs = options.stallAfterMs ?? 30_000;
   const lockKey = `segflow-outbox:${producer}`;
   let stopped = false;
   let leader = false;
-  let wake: (() => void) | null = null;
   let session: pg.Client | null = null;
-  let draining: Promise<void> = Promise.resolve();
+  let consecutiveFailures = 0;
+  let lastPublishedAt: Date | null = null;
+  let lastProgressAt: Date | null = null;
+  // Since when the relay has seen rows waiting (null once a page came back empty).
+  let pendingSince: Date | null = null;
+  let oldestPendingAt: Date | null = null;
 
-  const sleep = (ms: number) =>
+  let wake: (() => void) | null = null;
+  let interrupt: (() => void) | null = null;
+  const sleep = (ms: number, wakeable: boolean) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = null;
-        resolve();
-      }, ms);
-      wake = () => {
+      const done = () => {
         clearTimeout(timer);
-        wake = null;
+        wake = interrupt = null;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      interrupt = done;
+      // A backoff is not cut short by new rows: Kafka or Postgres needs the pause.
+      wake = wakeable ? done : null;
     });
 
-  const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: options.databaseUrl });
+  // Rounds of the loop and of flush() run one at a time; a failed one leaves the tail settled.
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const dropSession = (client: pg.Client): void => {
+    if (session !== client) return;
+    session = null;
+    leader = false;
+    // The server released the lock with the session; end our side so that no socket lingers.
+    client.end().catch(() => undefined);
+  };
+
+  const connect = async (): Promise<pg.Client> => {
+    const client = new pg.Client({
+      connectionString: options.databaseUrl,
+      application_name: `segflow-outbox-relay:${producer}`,
+      // The session idles while it holds the lock: keepalives stop a NAT from dropping it unnoticed.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    // Unheard, an 'error' event would end the process. The next round reconnects.
     client.on('error', (error) => {
-      log.warn({ err: error }, 'outbox relay session lost; leadership released');
-      leader = false;
-      session = null;
+      if (session === client) log.warn({ err: error, producer }, 'outbox relay session lost; leadership released');
+      dropSession(client);
     });
+    client.on('end', () => dropSession(client));
     client.on('notification', (n) => {
-      if (n.payload === producer) wake?.();
+      if (n.payload === producer && leader) wake?.();
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     session = client;
+    return client;
   };
 
   const tryLead = async (): Promise<void> => {
-    if (!session) await connect();
-    const result = await session!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
-    if (result.rows[0]?.locked && !leader) log.info({ producer }, 'outbox relay is leader');
-    leader = result.rows[0]?.locked ?? false;
-  };
-
-  const drainOnce = async (): Promise<number> => {
-    const rows = await db
-      .selectFrom('outbox')
-      .select(['id', 'topic', 'key', 'value', 'headers', 'created_at'])
-      .where('producer', '=', producer)
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) return 0;
-    // Publish topic by topic, keeping id order inside each topic (per-key order is what matters).
-    const topics = [...new Set(rows.map((r) => r.topic))];
-    for (const topic of topics) {
-      await bus.publish(
-        topic,
-        rows.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      );
+    const client = session ?? (await connect());
+    let locked: boolean;
+    try {
+      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+      locked = result.rows[0]?.locked ?? false;
+    } catch (error) {
+      dropSession(client);
+      throw error;
     }
+    if (session !== client) return;
+    if (locked) log.info({ producer }, 'outbox relay is leader');
+    leader = locked;
+  };
+
+  // The first rows in id order, up to batchSize rows and about pageBytes of values.
+  const readPage = async (): Promise<PendingRow[]> =>
+    (
+      await sql<PendingRow>`
+        SELECT id, topic, key, value, headers, created_at FROM (
+          SELECT id, topic, key, value, headers, created_at,
+                 sum(octet_length(value)) OVER (ORDER BY id) - octet_length(value) AS before
+          FROM outbox WHERE producer = ${producer} AND parked_at IS NULL
+          ORDER BY id LIMIT ${batchSize}
+        ) page
+        WHERE before < ${pageBytes}
+        ORDER BY id`.execute(db)
+    ).rows;
+
+  const acknowledged = async (rows: PendingRow[]): Promise<void> => {
+    lastPublishedAt = lastProgressAt = new Date();
     await db.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
-    options.onPublished?.(rows.map((r) => ({ topic: r.topic, value: r.value, createdAt: r.created_at })));
-    return rows.length;
+    try {
+      options.onPublished?.(rows.map((r) => ({ topic: r.topic, value: r.value, createdAt: r.created_at })));
+    } catch (error) {
+      log.warn({ err: error, producer }, 'outbox onPublished callback failed');
+    }
   };
 
-  const drain = (): Promise<void> => {
-    draining = draining.then(async () => {
-      while (!stopped && leader && (await drainOnce()) === batchSize) {
-        // a full page: more may be waiting
+  const park = async (row: PendingRow, refusal: string, error: unknown): Promise<void> => {
+    const reason = `${refusal}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+    await db.updateTable('outbox').set({ parked_at: sql<Date>`now()`, park_reason: reason }).where('id', '=', row.id).execute();
+    lastProgressAt = new Date();
+    log.error(
+      { producer, id: row.id.toString(), topic: row.topic, bytes: recordBytes(row), reason },
+      'outbox row parked: the broker refuses it; the rows behind it go on',
+    );
+  };
+
+  /** Publishes rows of one topic; on a refusal of the records, halves until the refused row is alone, and parks it. */
+  const publishOrPark = async (rows: PendingRow[]): Promise<void> => {
+    try {
+      await bus.publish(rows[0]!.topic, rows.map(toMessage));
+    } catch (error) {
+      const refusal = isTransientError(error) ? null : recordRefusal(error);
+      if (refusal === null) throw error;
+      if (rows.length === 1) return park(rows[0]!, refusal, error);
+      const half = Math.ceil(rows.length / 2);
+      await publishOrPark(rows.slice(0, half));
+      await publishOrPark(rows.slice(half));
+      return;
+    }
+    await acknowledged(rows);
+  };
+
+  /** Publishes (or parks) one page; true when it found rows, so more may be waiting. */
+  const drainPage = async (): Promise<boolean> => {
+    const rows = await readPage();
+    if (rows.length === 0) {
+      pendingSince = oldestPendingAt = null;
+      return false;
+    }
+    pendingSince ??= new Date();
+    oldestPendingAt = rows[0]!.created_at;
+    // Topic by topic, id order inside each (per-key order is what matters).
+    for (const topic of new Set(rows.map((r) => r.topic))) {
+      for (const batch of bySize(rows.filter((r) => r.topic === topic), maxBatchBytes)) {
+        // Lost the lock (another relay may lead now) or asked to stop: leave the rest.
+        if (!leader || stopped) return false;
+        await publishOrPark(batch);
       }
-    });
-    return draining;
+    }
+    return true;
   };
 
-  const loop = async () => {
-    while (!stopped) {
+  /** Takes the lead if free, then drains one page; true when more may be waiting. */
+  const round = (): Promise<boolean> =>
+    exclusive(async () => {
       try {
         if (!leader) await tryLead();
-        if (leader) await drain();
+        const more = leader && (await drainPage());
+        consecutiveFailures = 0;
+        return more;
       } catch (error) {
-        log.error({ err: error, producer }, 'outbox relay failed; retrying');
+        consecutiveFailures += 1;
+        throw error;
       }
-      if (!stopped) await sleep(leader ? idlePollMs : idlePollMs * 2);
-    }
+    });
+
+  const backoffMs = (): number => {
+    const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** (consecutiveFailures - 1));
+    // Equal jitter: relays failing together do not retry together.
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
   };
-  const running = loop();
+
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        if ((await round()) || stopped) continue;
+        await sleep(leader ? idlePollMs : idlePollMs * 2, true);
+      } catch (error) {
+        const pause = backoffMs();
+        const transient = isTransientError(error);
+        log[transient ? 'warn' : 'error'](
+          { err: error, producer, consecutiveFailures, retryInMs: Math.round(pause) },
+          transient ? 'outbox relay: Kafka or Postgres unavailable; retrying' : 'outbox relay round failed; retrying',
+        );
+        if (!stopped) await sleep(pause, false);
+      }
+    }
+  })();
+
+  const stalled = (now: Date): boolean =>
+    leader && pendingSince !== null && now.getTime() - Math.max(pendingSince.getTime(), lastProgressAt?.getTime() ?? 0) > stallAfterMs;
 
   return {
     get isLeader() {
       return leader;
     },
+    stalled: (now = new Date()) => stalled(now),
+    health: (now = new Date()) => ({
+      leader,
+      lastPublishedAt,
+      oldestPendingAgeMs: oldestPendingAt ? Math.max(0, now.getTime() - oldestPendingAt.getTime()) : null,
+      consecutiveFailures,
+      stalled: stalled(now),
+    }),
     flush: async () => {
-      if (!leader) await tryLead();
-      if (leader) await drain();
+      while (!stopped && (await round())) {
+        // a page went out: more may be waiting
+      }
     },
     stop: async () => {
       stopped = true;
-      wake?.();
+      interrupt?.();
       await running;
-      await draining.catch(() => undefined);
-      await session?.end().catch(() => undefined);
+      await tail;
+      const client = session;
       session = null;
       leader = false;
+      await client?.end().catch(() => undefined);
     },
   };
 };

@@ -41,4 +41,10 @@ export const sharedMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The relay moves a row the broker will never accept out of the way (see startOutboxRelay).
+  '0003_outbox_parked_rows': {
+    up: async (db: Kysely<unknown>) => {
+      await sql`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS parked_at timestamptz, ADD COLUMN IF NOT EXISTS park_reason text`.execute(db);
+    },
+  },
 };

@@ -17,6 +17,10 @@ export interface OutboxTable {
   value: string;
   headers: ColumnType<Record<string, string>, string | undefined, string>;
   created_at: ColumnType<Date, Date | undefined, never>;
+  /** Set when the relay gave up on the row (the broker refuses it for good); such rows are not pending. */
+  parked_at: Date | null;
+  /** Why the broker refused it: the error's type and message, never the row's content. */
+  park_reason: string | null;
 }
 
 export interface RfmQuintilesTable {

@@ -14,6 +14,8 @@ describe('segflow metrics', () => {
       'segflow_events_processed_total',
       'segflow_event_to_segment_seconds',
       'segflow_outbox_pending',
+      'segflow_outbox_parked',
+      'segflow_outbox_oldest_pending_seconds',
       'segflow_batch_size',
       'segflow_batch_duration_seconds',
       'segflow_scheduler_due',
@@ -46,6 +48,32 @@ describe('segflow metrics', () => {
     expect(await values()).toEqual({ profile: 0 });
     untrackSegment();
     expect(await values()).toEqual({ profile: 0 });
+  });
+
+  it('reads pending, parked and the oldest pending age with one read per producer and scrape', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let reads = 0;
+    let reading: { pending: number; parked: number; oldestPendingSeconds: number | null } = { pending: 3, parked: 1, oldestPendingSeconds: 42.5 };
+    const untrack = metrics.trackOutbox('segment', async () => (reads++, reading));
+    metrics.trackOutbox('profile', async () => 2);
+
+    let page = await metrics.registry.metrics();
+    expect(reads).toBe(1);
+    expect(page).toContain('segflow_outbox_pending{producer="segment"} 3');
+    expect(page).toContain('segflow_outbox_parked{producer="segment"} 1');
+    expect(page).toContain('segflow_outbox_oldest_pending_seconds{producer="segment"} 42.5');
+    // A bare count says nothing about parked rows or ages: those series are absent.
+    expect(page).toContain('segflow_outbox_pending{producer="profile"} 2');
+    expect(page).not.toContain('segflow_outbox_parked{producer="profile"}');
+
+    reading = { pending: 0, parked: 1, oldestPendingSeconds: null };
+    page = await metrics.registry.metrics();
+    expect(reads).toBe(2);
+    expect(page).toContain('segflow_outbox_oldest_pending_seconds{producer="segment"} 0');
+
+    untrack();
+    page = await metrics.registry.metrics();
+    expect(page).not.toContain('producer="segment"');
   });
 });
 

@@ -3,6 +3,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** What happened to one input event: applied, recognised as a duplicate, or sent to the DLQ. */
 export type EventOutcome = 'applied' | 'duplicate' | 'dlq';
 
+/** A producer's outbox read at scrape time (`readOutboxBacklog` of @segflow/db returns one). */
+export interface OutboxReading {
+  pending: number;
+  /** Rows the relay parked: the broker refuses them, and they wait for an operator. */
+  parked?: number;
+  /** Age of the oldest pending row; null when none is pending (exported as 0). */
+  oldestPendingSeconds?: number | null;
+}
+
 /**
  * segflow's Prometheus metrics, defined once (DESIGN §8). One instance per process, passed
  * down as a dependency; a process hosting several services shares it, and the `service`,
@@ -22,13 +31,17 @@ export interface SegflowMetrics {
   /** From the event's own time to the publication of the membership change it caused. */
   readonly eventToSegmentSeconds: Histogram;
   readonly outboxPending: Gauge<'producer'>;
+  readonly outboxParked: Gauge<'producer'>;
+  readonly outboxOldestPendingSeconds: Gauge<'producer'>;
   readonly batchSize: Histogram<'service'>;
   readonly batchDurationSeconds: Histogram<'service'>;
   /**
-   * Reads a producer's pending outbox rows at every scrape, so that a dead relay still
-   * shows its backlog. Returns a function that stops reading it.
+   * Reads a producer's outbox at every scrape, so that a dead relay still shows its
+   * backlog: `segflow_outbox_pending`, and from a full reading also `segflow_outbox_parked`
+   * and `segflow_outbox_oldest_pending_seconds` (a bare number is the pending count alone).
+   * One read per scrape serves the three. Returns a function that stops reading it.
    */
-  trackOutbox(producer: string, count: () => Promise<number>): () => void;
+  trackOutbox(producer: string, read: () => Promise<number | OutboxReading>): () => void;
   /** Reads the number of customers whose time-driven re-evaluation is due at each scrape; returns an untrack function. */
   trackSchedulerDue(count: () => Promise<number>): () => void;
 }
@@ -40,7 +53,7 @@ const BATCH_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 /**
  * Creates a registry holding segflow's metrics and, unless `defaultMetrics` is false, the
- * default process metrics (CPU, memory, event loop lag, GC). A tracked outbox count that
+ * default process metrics (CPU, memory, event loop lag, GC). A tracked outbox reading that
  * has not answered within `scrapeTimeoutMs` (default 1 s) is left out of the scrape, so
  * that `/metrics` answers even when Postgres does not.
  */
@@ -49,7 +62,7 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const outboxCounts = new Map<string, () => Promise<number>>();
+  const outboxReaders = new Map<string, () => Promise<number | OutboxReading>>();
   const dueCounts = new Set<() => Promise<number>>();
 
   const eventsProcessed = new Counter({
@@ -58,22 +71,40 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
     labelNames: ['service', 'type', 'outcome'] as const,
     registers,
   });
-  const outboxPending = new Gauge({
-    name: 'segflow_outbox_pending',
-    help: 'Outbox rows committed but not yet published, by producer.',
-    labelNames: ['producer'] as const,
-    registers,
-    async collect() {
-      await Promise.all(
-        [...outboxCounts].map(async ([producer, count]) => {
-          const value = await withTimeout(count(), scrapeTimeoutMs).catch(() => undefined);
-          // An unknown backlog is absent rather than stale.
+  // A scrape collects the outbox gauges together: the read in flight serves all of them.
+  let outboxScrape: Promise<[string, OutboxReading | undefined][]> | null = null;
+  const readOutboxes = () =>
+    (outboxScrape ??= Promise.all(
+      [...outboxReaders].map(async ([producer, read]): Promise<[string, OutboxReading | undefined]> => {
+        const value = await withTimeout(read(), scrapeTimeoutMs).catch(() => undefined);
+        return [producer, typeof value === 'number' ? { pending: value } : value];
+      }),
+    ).finally(() => (outboxScrape = null)));
+  const outboxGauge = (name: string, help: string, pick: (reading: OutboxReading) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['producer'] as const,
+      registers,
+      async collect() {
+        for (const [producer, reading] of await readOutboxes()) {
+          const value = reading && pick(reading);
+          // An unknown value is absent rather than stale.
           if (value === undefined) this.remove({ producer });
           else this.set({ producer }, value);
-        }),
-      );
-    },
-  });
+        }
+      },
+    });
+  const outboxGauges = [
+    outboxGauge('segflow_outbox_pending', 'Outbox rows committed but not yet published, by producer.', (r) => r.pending),
+    outboxGauge('segflow_outbox_parked', 'Outbox rows the relay parked because the broker refuses them; they wait for an operator.', (r) => r.parked),
+    outboxGauge(
+      'segflow_outbox_oldest_pending_seconds',
+      'Age of the oldest outbox row not yet published (0 when none), by producer.',
+      (r) => (r.oldestPendingSeconds === null ? 0 : r.oldestPendingSeconds),
+    ),
+  ] as const;
+  const [outboxPending, outboxParked, outboxOldestPendingSeconds] = outboxGauges;
 
   new Gauge({
     name: 'segflow_scheduler_due',
@@ -116,6 +147,8 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
       registers,
     }),
     outboxPending,
+    outboxParked,
+    outboxOldestPendingSeconds,
     batchSize: new Histogram({
       name: 'segflow_batch_size',
       help: 'Messages per batch handed to a consumer handler.',
@@ -134,12 +167,12 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
       dueCounts.add(count);
       return () => void dueCounts.delete(count);
     },
-    trackOutbox: (producer, count) => {
-      outboxCounts.set(producer, count);
+    trackOutbox: (producer, read) => {
+      outboxReaders.set(producer, read);
       return () => {
-        if (outboxCounts.get(producer) !== count) return;
-        outboxCounts.delete(producer);
-        outboxPending.remove({ producer });
+        if (outboxReaders.get(producer) !== read) return;
+        outboxReaders.delete(producer);
+        for (const gauge of outboxGauges) gauge.remove({ producer });
       };
     },
   };
