@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { countPendingOutbox, createDb } from '@segflow/db';
+import { countPendingOutbox, createDb, namespacedDatabaseUrl } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import type { EventBus } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
@@ -23,7 +23,8 @@ describe('profile service stopped by SIGTERM in the middle of a backlog', () => 
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    db = createDb<ProfileDb>(database.url);
+    // The services keep the namespace's data in a schema of its own.
+    db = createDb<ProfileDb>(namespacedDatabaseUrl(database.url, namespace));
     bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'shutdown-test', logger: createLogger({ level: 'warn' }) });
     await bus.createTopics([{ topic: topics.customerEvents, partitions: 1 }]);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDb } from '@segflow/db';
+import { createDb, namespacedDatabaseUrl } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import type { EventBus } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
@@ -34,7 +34,8 @@ describe('profile consumer killed between its Postgres commit and its Kafka comm
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    db = createDb<ProfileDb>(database.url);
+    // The services keep the namespace's data in a schema of its own.
+    db = createDb<ProfileDb>(namespacedDatabaseUrl(database.url, namespace));
     bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'crash-test', logger: createLogger({ level: 'warn' }) });
     await bus.createTopics([{ topic: topics.customerEvents, partitions: 1 }]);
     env = {
