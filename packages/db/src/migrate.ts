@@ -1,4 +1,4 @@
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration } from 'kysely';
 
 /**
@@ -10,8 +10,12 @@ export const migrateToLatest = async (
   owner: string,
   migrations: Record<string, Migration>,
 ): Promise<void> => {
+  // Named explicitly: kysely otherwise finds its table in any schema, and a namespace's
+  // schema (see namespacedDatabaseUrl) would skip migrations another schema already ran.
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
   const migrator = new Migrator({
     db,
+    migrationTableSchema: rows[0]?.schema ?? 'public',
     provider: { getMigrations: async () => migrations },
     migrationTableName: `kysely_migration_${owner}`,
     migrationLockTableName: `kysely_migration_lock_${owner}`,

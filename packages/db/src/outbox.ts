@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import { runsOfSize } from '@segflow/kafka';
 import { isTransientError } from '@segflow/observability';
 import type { SharedTables } from './tables.js';
 
@@ -132,25 +133,6 @@ const recordBytes = (row: PendingRow): number =>
   (row.key === null ? 0 : Buffer.byteLength(row.key)) +
   Object.entries(row.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
 
-/** Splits rows, in order, into runs of at most maxBytes; a row larger than that runs alone. */
-const bySize = (rows: PendingRow[], maxBytes: number): PendingRow[][] => {
-  const runs: PendingRow[][] = [];
-  let run: PendingRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = recordBytes(row);
-    if (run.length > 0 && bytes + size > maxBytes) {
-      runs.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(row);
-    bytes += size;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
-};
-
 const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
 
 /**
@@ -273,7 +255,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     const client = session ?? (await connect());
     let locked: boolean;
     try {
-      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext(current_schema() || $1)) AS locked', [lockKey]);
       locked = result.rows[0]?.locked ?? false;
     } catch (error) {
       dropSession(client);
@@ -345,7 +327,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     oldestPendingAt = rows[0]!.created_at;
     // Topic by topic, id order inside each (per-key order is what matters).
     for (const topic of new Set(rows.map((r) => r.topic))) {
-      for (const batch of bySize(rows.filter((r) => r.topic === topic), maxBatchBytes)) {
+      for (const batch of runsOfSize(rows.filter((r) => r.topic === topic), recordBytes, maxBatchBytes)) {
         // Lost the lock (another relay may lead now) or asked to stop: leave the rest.
         if (!leader || stopped) return false;
         await publishOrPark(batch);

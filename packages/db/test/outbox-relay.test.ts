@@ -237,6 +237,8 @@ describe('outbox relay', () => {
     control.fail = () => (down ? authorization() : null);
     const producer = uniqueName('producer');
     const relay = await start({ bus, producer }, onTestFinished);
+    // The second relay starts once the first leads, or it might win the lock instead.
+    await vi.waitFor(() => expect(relay.isLeader).toBe(true), { timeout: 5_000, interval: 20 });
     const follower = await start({ bus, producer }, onTestFinished);
     await enqueueOutbox(db, producer, [{ topic: 't', key: 'k', value: 'a' }]);
 

@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntr
 import { consoleLogger } from './bus-logger.js';
 import type { BusLogger } from './bus-logger.js';
 import { partitionKey } from './event-bus.js';
+import { runsOfSize } from './sizes.js';
 import type {
   BatchOutcome,
   BusMessage,
@@ -65,7 +66,7 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     await producerConnected();
     // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
     // by default), and kafkajs puts all of a partition's messages of one send in one batch.
-    for (const chunk of chunksOfBytes(messages, MAX_REQUEST_BYTES)) {
+    for (const chunk of runsOfSize(messages, sizeOf, MAX_REQUEST_BYTES)) {
       await producer.send({
         topic,
         acks: -1,
@@ -336,25 +337,6 @@ const sizeOf = (m: OutgoingMessage): number =>
   (m.key === null ? 0 : Buffer.byteLength(m.key)) +
   (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
   Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-
-/** Consecutive runs of `messages` of at most `limit` bytes each (a larger message alone). */
-const chunksOfBytes = (messages: OutgoingMessage[], limit: number): OutgoingMessage[][] => {
-  const chunks: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = sizeOf(m);
-    if (current.length > 0 && bytes + size > limit) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-};
 
 const toBusMessage = (tp: TopicPartition, m: KafkaMessage): BusMessage => ({
   topic: tp.topic,

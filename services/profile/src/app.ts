@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { countPendingOutbox, migrateToLatest, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
+import { migrateToLatest, readOutboxBacklog, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { AppError, createMetrics } from '@segflow/observability';
@@ -84,7 +84,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       await migrateProfile(db);
       await bus.createTopics([topics.customerEvents, topics.dlq, topics.profileChanges].map((topic) => ({ topic, partitions: deps.partitions })));
       relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: PROFILE_OUTBOX, log });
-      untrackOutbox = metrics.trackOutbox(PROFILE_OUTBOX, () => countPendingOutbox(db, PROFILE_OUTBOX));
+      untrackOutbox = metrics.trackOutbox(PROFILE_OUTBOX, () => readOutboxBacklog(db, PROFILE_OUTBOX));
       const apply = applyCustomerEvents({
         bus,
         dlqTopic: topics.dlq,
@@ -127,6 +127,8 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
     },
     readiness: [
       ...consumerReadiness(() => subscription),
+      // A leader with rows pending that has published nothing for a while is stuck.
+      { name: 'outbox', check: async () => !(relay?.stalled() ?? false) },
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
     ],
     alive: () => !(subscription?.failed ?? false),

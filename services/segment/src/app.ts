@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { countPendingOutbox, migrateToLatest, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
+import { migrateToLatest, readOutboxBacklog, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
@@ -86,7 +86,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         log,
         onPublished: observeEventToSegment({ metrics, membershipTopic: topics.membership, now }),
       });
-      untrackOutbox = metrics.trackOutbox(SEGMENT_OUTBOX, () => countPendingOutbox(db, SEGMENT_OUTBOX));
+      untrackOutbox = metrics.trackOutbox(SEGMENT_OUTBOX, () => readOutboxBacklog(db, SEGMENT_OUTBOX));
       const apply = applyProfileChanges({
         bus,
         dlqTopic: topics.dlq,
@@ -141,6 +141,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
     },
     readiness: [
       ...consumerReadiness(() => subscription),
+      // A leader with rows pending that has published nothing for a while is stuck.
+      { name: 'outbox', check: async () => !(relay?.stalled() ?? false) },
       { name: 'postgres', check: async () => (await sql`SELECT 1`.execute(db), true) },
       { name: 'redis', optional: true, check: async () => (await deps.redis.ping()) === 'PONG' },
     ],
