@@ -11,7 +11,7 @@ import type { ProfileDb } from '@segflow/profile';
 import { createProfileService } from '@segflow/profile';
 import type { SegmentDb } from '@segflow/segment';
 import { createSegmentService, redisOptions } from '@segflow/segment';
-import { buildApp, createLagMonitor, topicsFor } from '@segflow/service-kit';
+import { buildApp, createLagMonitor, DEFAULT_RATE_LIMITS, topicsFor } from '@segflow/service-kit';
 import type { LagSettings, ServiceModule, Topics } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import type { LifecycleConfig } from '@segflow/profile-model';
@@ -90,7 +90,9 @@ export const startSystem = async (
   if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize, lifecycle: options.lifecycle }));
   const groups = modules.flatMap((m) => m.consumerGroups ?? []);
   const lag = createLagMonitor({ bus, groups, metrics, log, settings: options.lag ?? { intervalMs: 1_000, window: 10, stoppedAfterMs: 300_000 } });
-  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag });
+  // Rate limits as deployed: counters in Redis, under the system's namespace (shareWith instances share them).
+  const rateLimit = { ...DEFAULT_RATE_LIMITS, keyPrefix: `${namespace}segflow-rate-limit:` };
+  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag, rateLimit, redis });
   for (const module of modules) await module.start();
   lag.start();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -3,12 +3,18 @@ import { z } from 'zod';
 import { ApiScope } from '@segflow/contracts';
 import { jsonEnv } from '@segflow/observability';
 import type { ApiError } from '@segflow/contracts';
+import type { FastifyReply } from 'fastify';
 import type { HttpApp } from './http-app.js';
+import type { AuthFailureBudget } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a key needs to call this route; every `/v1/` route declares one. */
     scope?: ApiScope;
+  }
+  interface FastifyRequest {
+    /** The configured key the request authenticated with; null on open routes or an open API. */
+    apiKey: ApiKey | null;
   }
 }
 
@@ -48,10 +54,13 @@ const bearer = (header: string | undefined): string | null => {
  * Scopes on the app's routes. Every `/v1/` route must declare `config.scope` (a route that
  * forgets fails at start rather than being open) and is documented with it in OpenAPI.
  * With `keys`, a request needs a key holding that scope: 401 without a known key, 403
- * without the scope. Health, `/metrics` and `/docs` stay open. Call before the routes
- * and before OpenAPI is registered.
+ * without the scope; the key found is `request.apiKey`. With `failures`, each 401 counts
+ * against the client address, and an address over its budget gets 429 with Retry-After
+ * before any key it shows is looked at. Health, `/metrics` and `/docs` stay open. Call
+ * before the routes and before OpenAPI is registered.
  */
-export const installAuth = (app: HttpApp, keys: ApiKey[] | null): void => {
+export const installAuth = (app: HttpApp, keys: ApiKey[] | null, failures: AuthFailureBudget | null = null): void => {
+  app.decorateRequest('apiKey', null);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
     const scope = route.config?.scope;
@@ -60,15 +69,24 @@ export const installAuth = (app: HttpApp, keys: ApiKey[] | null): void => {
   });
   if (keys === null) return;
   const match = keyMatcher(keys);
+  const tooManyFailures = (reply: FastifyReply, seconds: number) => {
+    const body: ApiError = { error: 'rate_limited', message: `too many failed authentications from this address; retry in ${seconds} s` };
+    return reply.code(429).header('retry-after', String(seconds)).send(body);
+  };
   app.addHook('onRequest', async (request, reply) => {
     const scope = request.routeOptions.config.scope;
     if (scope === undefined) return;
+    const blocked = failures === null ? null : await failures.exhausted(request);
+    if (blocked !== null) return tooManyFailures(reply, blocked);
     const presented = bearer(request.headers.authorization);
     const key = presented === null ? null : match(presented);
     if (key === null) {
+      const over = failures === null ? null : await failures.spend(request);
+      if (over !== null) return tooManyFailures(reply, over);
       const body: ApiError = { error: 'unauthorized', message: presented === null ? 'expected Authorization: Bearer <key>' : 'unknown API key' };
       return reply.code(401).header('www-authenticate', 'Bearer').send(body);
     }
+    request.apiKey = key;
     if (!key.scopes.includes('*') && !key.scopes.includes(scope)) {
       const body: ApiError = { error: 'forbidden', message: `API key ${key.name} lacks the scope ${scope}` };
       return reply.code(403).send(body);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@segflow/observability';
 import { LifecycleThresholds } from '@segflow/contracts';
-import { BaseConfig, lifecycleEnv, topicsFor } from './base-config.js';
+import { BaseConfig, httpSettings, lifecycleEnv, topicsFor } from './base-config.js';
 
 describe('service configuration', () => {
   it('defaults to the local infrastructure', () => {
@@ -60,5 +60,24 @@ describe('SEGFLOW_LIFECYCLE', () => {
     expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: '{"retention":{"minPurchases":0}}' })).toThrow(/SEGFLOW_LIFECYCLE: .* \(at retention\.minPurchases\)/);
     expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: '{"retention":{"minPurchase":3}}' })).toThrow(/SEGFLOW_LIFECYCLE: .*minPurchase/);
     expect(() => parseConfig(Config, { SEGFLOW_LIFECYCLE: 'retention=3' })).toThrow('SEGFLOW_LIFECYCLE: expected JSON such as');
+  });
+});
+
+describe('HTTP settings', () => {
+  it('default to generous budgets per key, a small one for failed authentications, and no trusted proxy', () => {
+    expect(httpSettings(parseConfig(BaseConfig, { SEGFLOW_NAMESPACE: 'qa.' }))).toEqual({
+      rateLimit: { perMinute: 6000, failedAuthPerMinute: 60, keyPrefix: 'qa.segflow-rate-limit:' },
+      trustProxy: false,
+    });
+  });
+
+  it('read SEGFLOW_TRUST_PROXY as a switch, a hop count or a list of proxies, and reject anything else', () => {
+    const trust = (value: string) => parseConfig(BaseConfig, { SEGFLOW_TRUST_PROXY: value }).SEGFLOW_TRUST_PROXY;
+    expect(trust('true')).toBe(true);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, loopback,::1')).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(() => trust('10.0.0.0/8,proxy.internal')).toThrow('SEGFLOW_TRUST_PROXY: expected true, false, a number of hops or addresses/CIDRs, not proxy.internal');
+    expect(() => parseConfig(BaseConfig, { SEGFLOW_RATE_LIMIT_PER_MINUTE: '-1' })).toThrow('SEGFLOW_RATE_LIMIT_PER_MINUTE');
   });
 });

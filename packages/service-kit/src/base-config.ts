@@ -2,6 +2,27 @@ import { z } from 'zod';
 import { LifecycleThresholds } from '@segflow/contracts';
 import { jsonEnv } from '@segflow/observability';
 import { apiKeysEnv } from './auth.js';
+import { DEFAULT_RATE_LIMITS } from './rate-limits.js';
+import type { RateLimitSettings } from './rate-limits.js';
+
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): TrustProxy => {
+    if (value === 'false' || value === '') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const proxies = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const bad = proxies.find((p) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) && !['loopback', 'linklocal', 'uniquelocal'].includes(p));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected true, false, a number of hops or addresses/CIDRs, not ${bad}` });
+      return z.NEVER;
+    }
+    return proxies;
+  });
+
+/** fastify's `trustProxy`, as SEGFLOW_TRUST_PROXY gives it. */
+export type TrustProxy = boolean | number | string[];
 
 const brokerList = z
   .string()
@@ -31,6 +52,16 @@ export const baseEnv = {
   SEGFLOW_LAG_STOPPED_AFTER_MS: z.coerce.number().int().min(1).default(300_000),
   /** JSON list of API keys with their scopes; unset, the API is open. */
   SEGFLOW_API_KEYS: apiKeysEnv,
+  /** Requests per minute per API key (per client address without one); 0: no limit. */
+  SEGFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.perMinute),
+  /** Failed authentications per minute per client address before it gets 429; 0: no limit. */
+  SEGFLOW_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.failedAuthPerMinute),
+  /**
+   * Which X-Forwarded-For hops to believe for the client address (rate limits count per
+   * address): `false` (default: the socket's peer), `true`, a number of hops, or a
+   * comma-separated list of proxy addresses/CIDRs.
+   */
+  SEGFLOW_TRUST_PROXY: trustProxy.default(false),
 };
 export const BaseConfig = z.object(baseEnv);
 
@@ -59,6 +90,16 @@ export const lagSettings = (config: BaseConfig): LagSettings => ({
   intervalMs: config.SEGFLOW_LAG_POLL_INTERVAL_MS,
   window: config.SEGFLOW_LAG_WINDOW,
   stoppedAfterMs: config.SEGFLOW_LAG_STOPPED_AFTER_MS,
+});
+
+/** The HTTP settings of a parsed configuration, for runServices/buildApp. */
+export const httpSettings = (config: BaseConfig): { rateLimit: RateLimitSettings; trustProxy: TrustProxy } => ({
+  rateLimit: {
+    perMinute: config.SEGFLOW_RATE_LIMIT_PER_MINUTE,
+    failedAuthPerMinute: config.SEGFLOW_AUTH_FAILURES_PER_MINUTE,
+    keyPrefix: `${config.SEGFLOW_NAMESPACE}segflow-rate-limit:`,
+  },
+  trustProxy: config.SEGFLOW_TRUST_PROXY,
 });
 
 export interface LagSettings {

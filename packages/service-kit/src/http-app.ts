@@ -8,15 +8,26 @@ import type {
 } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { toFieldErrors } from '@segflow/contracts';
-import type { ApiError, FieldError } from '@segflow/contracts';
-import { AppError } from '@segflow/observability';
 import type { Logger } from '@segflow/observability';
 import { installAuth } from './auth.js';
 import type { ApiKey } from './auth.js';
+import type { TrustProxy } from './base-config.js';
+import { clientErrorHandler, frameworkErrors, handleError, RequestValidationError, sendError } from './http-errors.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits } from './rate-limits.js';
+import type { RateLimitRedis, RateLimitSettings } from './rate-limits.js';
+import { installRequestGuard } from './request-guard.js';
+import { RequestLogController } from './request-log.js';
+
+// Re-exported here so that the package index, which lists modules, need not change.
+export * from './http-errors.js';
+export * from './rate-limits.js';
+export { SLOW_REQUEST_MS } from './request-log.js';
+export { unfitUrl } from './request-guard.js';
 
 export type HttpApp = FastifyInstance<
   RawServerDefault,
@@ -26,25 +37,43 @@ export type HttpApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-/** A request that failed its schema; carries errors that name the bad fields. */
-export class RequestValidationError extends Error {
-  readonly statusCode = 400;
-  constructor(readonly errors: FieldError[]) {
-    super(errors.map((e) => `${e.path}: ${e.message}`).join('; '));
-  }
+/** Longest path segment accepted: a 128-character customer id, every character percent-encoded as UTF-8 (≤ 1,152), with room. */
+export const MAX_PARAM_LENGTH = 2048;
+
+export interface HttpAppOptions {
+  log: Logger;
+  title: string;
+  description?: string;
+  /** API keys and their scopes; null or absent: the API is open. */
+  apiKeys?: ApiKey[] | null;
+  /** Request budgets; absent: DEFAULT_RATE_LIMITS; false: none. */
+  rateLimit?: RateLimitSettings | false;
+  /** Shares the rate-limit counters between instances; absent, each process counts on its own. */
+  redis?: RateLimitRedis | null;
+  /** Which proxies' X-Forwarded-For to believe for the client address; absent: none. */
+  trustProxy?: TrustProxy;
 }
 
-/** Sends the one error body shape of the API. */
-export const sendError = (reply: { code(status: number): { send(body: ApiError): unknown } }, status: number, body: ApiError) =>
-  reply.code(status).send(body);
+// fastify takes a hop count too, but its types do not say so: the same as a function.
+const trustProxy = (setting: TrustProxy) => (typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting);
 
 /**
  * A fastify app with zod schemas for validation, serialisation and OpenAPI 3.1 at
- * `/docs` (JSON at `/docs/json`), API-key scopes on `/v1/` routes (see installAuth), and
- * every error mapped to `{ error, message, details? }`.
+ * `/docs` (JSON at `/docs/json`); security headers (helmet); a 400 for a path or query
+ * holding control characters; rate limits (see installRateLimits); API-key scopes on
+ * `/v1/` routes (see installAuth); every error — fastify's own included — in
+ * `{ error, message, details? }`, dependency outages as 503 with Retry-After (see
+ * answerFor); one log line per request (see RequestLogController).
  */
-export const createHttpApp = async (options: { log: Logger; title: string; description?: string; apiKeys?: ApiKey[] | null }): Promise<HttpApp> => {
-  const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> => {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new RequestLogController(),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    clientErrorHandler,
+    trustProxy: trustProxy(options.trustProxy ?? false),
+  }).withTypeProvider<ZodTypeProvider>();
 
   // Our own validator so that errors name the offending path (`body.rule.all[0].op`).
   app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
@@ -54,7 +83,19 @@ export const createHttpApp = async (options: { log: Logger; title: string; descr
       : { error: new RequestValidationError(toFieldErrors(result.error, httpPart ? [httpPart] : [])) };
   });
   app.setSerializerCompiler(serializerCompiler);
-  installAuth(app, options.apiKeys ?? null);
+  // First, so that every answer, refusals included, carries the headers.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Helmet's default policy serves the Swagger UI at /docs (own scripts, inline styles,
+      // data: images); upgrading to https would break it where the API is served over http.
+      directives: { upgradeInsecureRequests: null },
+    },
+    // A proxy terminating TLS for other hosts of the domain should not have them pinned to https.
+    strictTransportSecurity: { maxAge: 15_552_000, includeSubDomains: false },
+  });
+  installRequestGuard(app);
+  const limits = await installRateLimits(app, options.rateLimit ?? DEFAULT_RATE_LIMITS, options.redis ?? null);
+  installAuth(app, options.apiKeys ?? null, limits.authFailures);
 
   await app.register(swagger, {
     openapi: {
@@ -66,23 +107,8 @@ export const createHttpApp = async (options: { log: Logger; title: string; descr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof RequestValidationError) {
-      return sendError(reply, 400, { error: 'validation_failed', message: error.message, details: error.errors });
-    }
-    if (error instanceof AppError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return sendError(reply, error.status, { error: error.code, message: error.message, details: error.options.details });
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      const code = (error as { code?: string }).code ?? 'bad_request';
-      return sendError(reply, status, { error: code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'invalid_json' : 'bad_request', message: (error as Error).message });
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendError(reply, 500, { error: 'internal', message: 'internal error' });
-  });
-  app.setNotFoundHandler((request, reply) =>
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler({ preHandler: limits.unmatched ?? undefined }, (request, reply) =>
     sendError(reply, 404, { error: 'not_found', message: `no route ${request.method} ${request.url}` }),
   );
   return app;

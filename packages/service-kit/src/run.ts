@@ -1,10 +1,11 @@
 import type { EventBus } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import type { LagSettings } from './base-config.js';
+import type { LagSettings, TrustProxy } from './base-config.js';
 import type { ApiKey } from './auth.js';
 import { createHttpApp } from './http-app.js';
-import type { HttpApp } from './http-app.js';
+import type { HttpApp, HttpAppOptions } from './http-app.js';
+import type { RateLimitRedis, RateLimitSettings } from './rate-limits.js';
 import { healthRoutes } from './health.js';
 import { createLagMonitor } from './lag-monitor.js';
 import type { LagMonitor } from './lag-monitor.js';
@@ -21,16 +22,15 @@ export interface Resource {
  * Mounts the modules' routes, the health endpoints, `/metrics` and `/v1/ops/consumer-lag`
  * on one fastify app (no listen). Without `metrics`, a registry of its own serves `/metrics`.
  */
-export const buildApp = async (options: {
-  log: Logger;
-  title: string;
-  modules: ServiceModule[];
-  metrics?: SegflowMetrics;
-  lag?: LagMonitor;
-  /** API keys and their scopes; null or absent: the API is open. */
-  apiKeys?: ApiKey[] | null;
-}): Promise<HttpApp> => {
-  const app = await createHttpApp({ log: options.log, title: options.title, apiKeys: options.apiKeys });
+export const buildApp = async (
+  options: HttpAppOptions & {
+    modules: ServiceModule[];
+    metrics?: SegflowMetrics;
+    lag?: LagMonitor;
+  },
+): Promise<HttpApp> => {
+  const { log, title, description, apiKeys, rateLimit, redis, trustProxy } = options;
+  const app = await createHttpApp({ log, title, description, apiKeys, rateLimit, redis, trustProxy });
   await app.register(healthRoutes(options.modules));
   await app.register(opsRoutes({ metrics: options.metrics ?? createMetrics({ defaultMetrics: false }), lag: options.lag }));
   for (const module of options.modules) await app.register(module.routes);
@@ -97,6 +97,10 @@ export const runServices = async (options: {
   bus: Pick<EventBus, 'groupOffsets'>;
   lag: LagSettings;
   apiKeys: ApiKey[] | null;
+  /** See HttpAppOptions; `httpSettings(config)` gives rateLimit and trustProxy. */
+  rateLimit?: RateLimitSettings | false;
+  redis?: RateLimitRedis | null;
+  trustProxy?: TrustProxy;
 }): Promise<{ app: HttpApp; shutdown: (signal: string) => Promise<void> }> => {
   const { log, modules, resources, metrics } = options;
   if (options.apiKeys === null) log.warn('SEGFLOW_API_KEYS is not set: the API accepts requests without a key');

@@ -8,7 +8,7 @@ import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { ProfileDb } from '@segflow/profile';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
-import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
 import { AllConfig } from './config.js';
 
@@ -51,6 +51,9 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
+    ...httpSettings(config),
+    // Rate-limit counters in Redis: every instance of the deployment shares the budgets.
+    redis,
     modules: [
       createIngestService(shared),
       createProfileService({ ...shared, db: profileDb, databaseUrl, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,

@@ -1,6 +1,6 @@
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createIngestService } from './app.js';
 import { IngestConfig } from './config.js';
 
@@ -24,6 +24,7 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
+    ...httpSettings(config),
     modules: [ingest],
     metrics,
     bus,

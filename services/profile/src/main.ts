@@ -1,7 +1,7 @@
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import { createProfileService } from './app.js';
 import { ProfileConfig } from './config.js';
@@ -39,6 +39,7 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
+    ...httpSettings(config),
     modules: [profile],
     metrics,
     bus,

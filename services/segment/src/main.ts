@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createSegmentService } from './app.js';
 import { SegmentConfig } from './config.js';
 import { redisOptions } from './data-access/redis-options.js';
@@ -36,6 +36,9 @@ runMain(async () => {
     port: config.PORT,
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
+    ...httpSettings(config),
+    // The segment cache's Redis also holds the rate-limit counters, shared by every instance.
+    redis,
     modules: [segment],
     metrics,
     bus,
