@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { baseEnv } from '@segflow/service-kit';
+import { ingestEnv } from '@segflow/ingest';
 import { profileEnv } from '@segflow/profile';
 
 /** All three services in one process share one configuration. */
-export const AllConfig = z.object({ ...baseEnv, ...profileEnv });
+export const AllConfig = z.object({ ...baseEnv, ...ingestEnv, ...profileEnv });
 export type AllConfig = z.infer<typeof AllConfig>;

@@ -55,7 +55,7 @@ runMain(async () => {
     // Rate-limit counters in Redis: every instance of the deployment shares the budgets.
     redis,
     modules: [
-      createIngestService(shared),
+      createIngestService({ ...shared, publishTimeoutMs: config.SEGFLOW_PUBLISH_TIMEOUT_MS }),
       createProfileService({ ...shared, db: profileDb, databaseUrl, baseCurrency: config.SEGFLOW_BASE_CURRENCY, fxRates: config.SEGFLOW_FX_RATES,
         limits: { ...DEFAULT_PROFILE_LIMITS, maxCategories: config.SEGFLOW_MAX_CATEGORIES, maxCampaigns: config.SEGFLOW_MAX_CATEGORIES },
         rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,

@@ -17,6 +17,8 @@ export interface IngestDeps {
   /** The process's metrics; a private registry when not given (tests). */
   metrics?: SegflowMetrics;
   now?: () => Date;
+  /** How long `POST /v1/events` waits for Kafka's acknowledgement (SEGFLOW_PUBLISH_TIMEOUT_MS); 5 s by default. */
+  publishTimeoutMs?: number;
 }
 
 /** The ingest service: HTTP and source topics in, validated events on `customer-events.v1` out. */
@@ -36,7 +38,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
 
   return {
     name: 'ingest',
-    routes: eventsRoutes({ bus, customerEventsTopic: topics.customerEvents, now, metrics }),
+    routes: eventsRoutes({ bus, customerEventsTopic: topics.customerEvents, now, metrics, publishTimeoutMs: deps.publishTimeoutMs ?? 5_000 }),
     start: async () => {
       await bus.createTopics(
         [...typeOfTopic.keys(), topics.customerEvents, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })),

@@ -1,3 +1,3 @@
 export { createIngestService } from './app.js';
 export type { IngestDeps } from './app.js';
-export { IngestConfig } from './config.js';
+export { IngestConfig, ingestEnv } from './config.js';

@@ -16,6 +16,7 @@ runMain(async () => {
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+    publishTimeoutMs: config.SEGFLOW_PUBLISH_TIMEOUT_MS,
   });
   await runServices({
     log,

@@ -2,16 +2,38 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, EventsRequest, EventsResponse } from '@segflow/contracts';
 import type { EventType } from '@segflow/contracts';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
+import { AppError } from '@segflow/observability';
 import type { SegflowMetrics } from '@segflow/observability';
 import { acceptEvent } from '../../domain/accept-event.js';
 
 /**
+ * `publish`, bounded: while the broker is unreachable kafkajs retries for much longer
+ * than a client waits. Past `ms`, a retriable 503; the publish may still land later, which
+ * is harmless: a client resends with the same eventIds and the profile service dedupes.
+ */
+const publishWithin = async (publish: Promise<void>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError('unavailable', `Kafka did not acknowledge the events within ${ms} ms; resend them (same eventIds) later`, { status: 503, retriable: true })),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([publish, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
  * `POST /v1/events`: one event or `{ events: [...] }`. Each event is validated on its own;
  * the valid ones are published (acknowledged by Kafka) before the answer. 202 with the
- * rejected ones listed when at least one was accepted; 400 when none was.
+ * rejected ones listed when at least one was accepted; 400 when none was; 503 with
+ * Retry-After when Kafka has not acknowledged within `publishTimeoutMs`.
  */
 export const eventsRoutes =
-  (deps: { bus: EventBus; customerEventsTopic: string; now: () => Date; metrics: SegflowMetrics }): FastifyPluginAsyncZod =>
+  (deps: { bus: EventBus; customerEventsTopic: string; now: () => Date; metrics: SegflowMetrics; publishTimeoutMs: number }): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/events',
@@ -20,7 +42,7 @@ export const eventsRoutes =
           summary: 'Send one event or a batch of up to 1000',
           tags: ['events'],
           body: EventsRequest,
-          response: { 202: EventsResponse, 400: ApiError },
+          response: { 202: EventsResponse, 400: ApiError, 503: ApiError },
         },
       },
       async (request, reply) => {
@@ -47,7 +69,7 @@ export const eventsRoutes =
             details: { accepted: 0, rejected },
           });
         }
-        await deps.bus.publish(deps.customerEventsTopic, accepted);
+        await publishWithin(deps.bus.publish(deps.customerEventsTopic, accepted), deps.publishTimeoutMs);
         // Rejected HTTP events are answered (400 details), not dead-lettered, so only these count.
         for (const type of types) deps.metrics.countEvents('ingest', type, 'applied');
         return reply.code(202).send({ accepted: accepted.length, rejected });
