@@ -19,6 +19,7 @@ describe('segflow metrics', () => {
       'segflow_batch_size',
       'segflow_batch_duration_seconds',
       'segflow_scheduler_due',
+      'segflow_consumer_retrying_seconds',
     ];
     expect((await names(bare)).sort()).toEqual(segflow.sort());
     expect(await names(withDefaults)).toEqual(expect.arrayContaining([...segflow, 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
@@ -85,6 +86,18 @@ describe('scheduler backlog', () => {
     expect(await metrics.registry.metrics()).toContain('segflow_scheduler_due 7');
     due = 0;
     expect(await metrics.registry.metrics()).toContain('segflow_scheduler_due 0');
+    untrack();
+  });
+
+  it('shows how long each retried partition has been failing, and nothing once it recovers', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let retrying = [{ topic: 'customer-events.v1', partition: 2, since: Date.now() - 90_000 }];
+    const untrack = metrics.trackRetries('segflow-profile', () => retrying);
+    const text = await metrics.registry.metrics();
+    const value = Number(/segflow_consumer_retrying_seconds\{group="segflow-profile",topic="customer-events.v1",partition="2"\} ([\d.]+)/.exec(text)?.[1]);
+    expect(value).toBeGreaterThanOrEqual(90);
+    retrying = [];
+    expect(await metrics.registry.metrics()).not.toMatch(/segflow_consumer_retrying_seconds\{/);
     untrack();
   });
 });

@@ -44,6 +44,20 @@ export interface SegflowMetrics {
   trackOutbox(producer: string, read: () => Promise<number | OutboxReading>): () => void;
   /** Reads the number of customers whose time-driven re-evaluation is due at each scrape; returns an untrack function. */
   trackSchedulerDue(count: () => Promise<number>): () => void;
+  /**
+   * Reads a consumer group's partitions that are being retried at each scrape, as
+   * `segflow_consumer_retrying_seconds{group,topic,partition}` (how long each has been
+   * failing). Returns an untrack function.
+   */
+  trackRetries(group: string, retrying: () => readonly RetryingPartition[]): () => void;
+}
+
+/** A partition whose batches keep failing (the EventBus's `PartitionRetry`). */
+export interface RetryingPartition {
+  topic: string;
+  partition: number;
+  /** When it started failing, epoch milliseconds. */
+  since: number;
 }
 
 /** Event to membership change: from 10 ms (one hop) to an hour (a consumer stalled for a while). */
@@ -64,6 +78,7 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
   const registers = [registry];
   const outboxReaders = new Map<string, () => Promise<number | OutboxReading>>();
   const dueCounts = new Set<() => Promise<number>>();
+  const retryReaders = new Map<string, () => readonly RetryingPartition[]>();
 
   const eventsProcessed = new Counter({
     name: 'segflow_events_processed_total',
@@ -118,6 +133,20 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
     },
   });
 
+  new Gauge({
+    name: 'segflow_consumer_retrying_seconds',
+    help: 'How long each partition whose batches keep failing has been retried (absent when none is).',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const [group, retrying] of retryReaders) {
+        for (const r of retrying()) this.set({ group, topic: r.topic, partition: String(r.partition) }, Math.max(0, now - r.since) / 1000);
+      }
+    },
+  });
+
   return {
     registry,
     consumerLag: new Gauge({
@@ -163,6 +192,10 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
       buckets: BATCH_DURATION_BUCKETS,
       registers,
     }),
+    trackRetries: (group, retrying) => {
+      retryReaders.set(group, retrying);
+      return () => void (retryReaders.get(group) === retrying && retryReaders.delete(group));
+    },
     trackSchedulerDue: (count) => {
       dueCounts.add(count);
       return () => void dueCounts.delete(count);

@@ -4,7 +4,7 @@ import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics, isTransientError } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { groupFor, measuredBatches } from '@segflow/service-kit';
+import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import { eventsRoutes } from './entry-points/http/events.routes.js';
 import { forwardSourceEvents } from './entry-points/kafka/source-events.handler.js';
 
@@ -35,6 +35,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
     [topics.traits, 'traits'],
   ]);
   let subscription: Subscription | null = null;
+  let untrackRetries: (() => void) | null = null;
 
   return {
     name: 'ingest',
@@ -43,6 +44,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
       await bus.createTopics(
         [...typeOfTopic.keys(), topics.customerEvents, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })),
       );
+      untrackRetries = metrics.trackRetries(groupId, () => subscription?.retrying() ?? []);
       subscription = await bus.subscribe({
         groupId,
         topics: [...typeOfTopic.keys()],
@@ -63,10 +65,12 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
       });
     },
     stop: async () => {
+      untrackRetries?.();
+      untrackRetries = null;
       await subscription?.stop();
       subscription = null;
     },
-    readiness: [{ name: 'kafka', check: async () => subscription?.ready ?? false }],
+    readiness: consumerReadiness(() => subscription),
     alive: () => !(subscription?.failed ?? false),
     consumerGroups: [{ groupId, topics: [...typeOfTopic.keys()] }],
   };

@@ -57,6 +57,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
   let dedupeExpiry: ReturnType<typeof startDedupeExpiry> | null = null;
   let rfmJob: RfmQuintilesJob | null = null;
   let untrackOutbox: (() => void) | null = null;
+  let untrackRetries: (() => void) | null = null;
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const now = deps.now ?? (() => new Date());
   const dedupe = deps.dedupe ?? { horizonMs: 7 * 24 * 3_600_000, expiryIntervalMs: 3_600_000 };
@@ -85,6 +86,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       await bus.createTopics([topics.customerEvents, topics.dlq, topics.profileChanges].map((topic) => ({ topic, partitions: deps.partitions })));
       relay = await startOutboxRelay({ db, databaseUrl: deps.databaseUrl, bus, producer: PROFILE_OUTBOX, log });
       untrackOutbox = metrics.trackOutbox(PROFILE_OUTBOX, () => readOutboxBacklog(db, PROFILE_OUTBOX));
+      untrackRetries = metrics.trackRetries(groupId, () => subscription?.retrying() ?? []);
       const apply = applyCustomerEvents({
         bus,
         dlqTopic: topics.dlq,
@@ -124,6 +126,8 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       relay = null;
       untrackOutbox?.();
       untrackOutbox = null;
+      untrackRetries?.();
+      untrackRetries = null;
     },
     readiness: [
       ...consumerReadiness(() => subscription),

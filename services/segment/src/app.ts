@@ -60,6 +60,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
   let untrackOutbox: (() => void) | null = null;
+  let untrackRetries: (() => void) | null = null;
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   let backfill: BackfillRunner | null = null;
   let scheduler: TimeScheduler | null = null;
@@ -87,6 +88,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         onPublished: observeEventToSegment({ metrics, membershipTopic: topics.membership, now }),
       });
       untrackOutbox = metrics.trackOutbox(SEGMENT_OUTBOX, () => readOutboxBacklog(db, SEGMENT_OUTBOX));
+      untrackRetries = metrics.trackRetries(groupId, () => subscription?.retrying() ?? []);
       const apply = applyProfileChanges({
         bus,
         dlqTopic: topics.dlq,
@@ -138,6 +140,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       relay = null;
       untrackOutbox?.();
       untrackOutbox = null;
+      untrackRetries?.();
+      untrackRetries = null;
     },
     readiness: [
       ...consumerReadiness(() => subscription),
