@@ -4,14 +4,13 @@
 // single-hop pipeline runs on the same events in the same run, as the ceiling.
 //   pnpm bench:e2e [--mode=all] [--events=100000] [--customers=20000] [--segments=20]
 //                  [--rate=2000] [--seconds=10] [--partitions=6]
-import { availableParallelism } from 'node:os';
 import { createDb } from '@segflow/db';
 import { topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { startBarePipeline } from './bare-pipeline.js';
 import { parseBenchArgs, startBenchRun } from './run.js';
 import { waitForDrain } from './segflow.js';
-import { int, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
+import { describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
 import { benchEvents, enteringEvent, produceAll } from './workload.js';
 
 const { mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, rate: RATE, seconds: SECONDS, partitions: PARTITIONS } = parseBenchArgs({
@@ -116,8 +115,9 @@ try {
   const bareRate = EVENTS / bareSeconds;
   const ms = (n: number) => `${int(n)} ms`;
   const processes = stopped.length;
+  const seen = machine();
   printSummary(
-    `segflow end to end — mode ${mode}, ${int(EVENTS)} events over ${int(CUSTOMERS)} customers, ${SEGMENTS} segments, ${PARTITIONS} partitions, ${availableParallelism()} cores`,
+    `segflow end to end — mode ${mode}, ${int(EVENTS)} events over ${int(CUSTOMERS)} customers, ${SEGMENTS} segments, ${PARTITIONS} partitions`,
     [
       ['segflow / bare pipeline (events/s)', `${ratio(segflowRate, bareRate)} ×`],
       ['segflow throughput', `${int(segflowRate)} events/s (${drainSeconds.toFixed(1)} s from first produce to every group at lag 0)`],
@@ -129,9 +129,10 @@ try {
       ['membership events in phase 1', int(phase1Membership)],
       ['segflow stopped', stopped.join(', ')],
       ['segflow warnings', warnings.length === 0 ? 'none' : warnings.slice(0, 8).join('; ')],
+      ['machine', describeMachine(seen)],
     ],
     {
-      bench: 'e2e', mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, partitions: PARTITIONS, cores: availableParallelism(),
+      bench: 'e2e', mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, partitions: PARTITIONS, ...seen,
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },

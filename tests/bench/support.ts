@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { SingleBar, MultiBar, Presets } from 'cli-progress';
 
 /** A progress bar on stderr for a long bench step. */
@@ -67,3 +69,18 @@ export const printSummary = (title: string, rows: [string, string][], figures: R
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
   console.log(`BENCH_JSON ${JSON.stringify(figures)}`);
 };
+
+const gitCommit = (): string | null => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+};
+
+/** The run's code and machine: commit, cores, and the 1-minute load average at the start and now (others' work shows there). */
+export const machine = (() => {
+  const atStart = loadavg()[0]!;
+  return () => ({ commit: gitCommit(), cores: availableParallelism(), loadAtStart: Number(atStart.toFixed(2)), loadAtEnd: Number(loadavg()[0]!.toFixed(2)) });
+})();
+export const describeMachine = (m: ReturnType<typeof machine>) => `commit ${m.commit ?? '?'}, ${m.cores} cores, 1-min load average ${m.loadAtStart} at start, ${m.loadAtEnd} at end`;
