@@ -19,7 +19,8 @@ import { customerSegmentsRoutes } from './entry-points/http/customer-segments.ro
 import { previewRoutes } from './entry-points/http/preview.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { observeEventToSegment } from './entry-points/kafka/membership-published.js';
-import { applyProfileChanges, SEGMENT_OUTBOX } from './entry-points/kafka/profile-changes.handler.js';
+import { membershipDecisions, SEGMENT_OUTBOX } from './application/evaluate-memberships.js';
+import { applyProfileChanges } from './entry-points/kafka/profile-changes.handler.js';
 import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import { startTimeScheduler } from './entry-points/schedule/time-scheduler.js';
@@ -66,11 +67,12 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   let scheduler: TimeScheduler | null = null;
   let untrackDue: (() => void) | null = null;
   const compile = segmentCompiler(deps.lifecycle);
+  const decisions = membershipDecisions({ membershipTopic: topics.membership, cache, log });
 
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));
     await app.register(customerSegmentsRoutes({ db, cache, log }));
-    await app.register(previewRoutes({ db }));
+    await app.register(previewRoutes({ db, lifecycle: deps.lifecycle }));
   };
 
   return {
@@ -92,9 +94,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       const apply = applyProfileChanges({
         bus,
         dlqTopic: topics.dlq,
-        membershipTopic: topics.membership,
+        decisions,
         compile,
-        cache,
         now,
         log,
         metrics,
@@ -102,15 +103,14 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       backfill = startBackfillRunner({
         db,
         compile,
-        cache,
-        membershipTopic: topics.membership,
+        decisions,
         pageSize: deps.backfillPageSize ?? 500,
         idlePollMs: 1000,
         now,
         log,
       });
       untrackDue = metrics.trackSchedulerDue(async () => countDue(db, now()));
-      scheduler = startTimeScheduler({ db, compile, cache, membershipTopic: topics.membership, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
+      scheduler = startTimeScheduler({ db, compile, decisions, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
       subscription = await bus.subscribe({
         groupId,
         topics: [topics.profileChanges],

@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MembershipEvent, ProfileState, ProfileUpdated } from '@segflow/contracts';
+import { LifecycleThresholds } from '@segflow/contracts';
 import { emptyProfile } from '@segflow/profile-model';
+import type { LifecycleConfig } from '@segflow/profile-model';
 import { createDb } from '@segflow/db';
 import { createMemoryEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
@@ -37,7 +39,7 @@ const until = async (check: () => boolean | Promise<boolean>, what: string) => {
 /** The segment service alone: in-memory bus (it passes the Kafka conformance suite), real Postgres and Redis. */
 const startSegment = async (
   redisUrl: string,
-  options: { database?: TestDatabase; bus?: EventBus; namespace?: string; backfillPageSize?: number; clock?: () => Date } = {},
+  options: { database?: TestDatabase; bus?: EventBus; namespace?: string; backfillPageSize?: number; clock?: () => Date; lifecycle?: LifecycleConfig } = {},
 ) => {
   const namespace = options.namespace ?? `${uniqueName('seg')}.`;
   const topics = topicsFor(namespace);
@@ -59,6 +61,7 @@ const startSegment = async (
     partitions: 2,
     backfillPageSize: options.backfillPageSize,
     schedulerPollMs: 20,
+    lifecycle: options.lifecycle,
     ...(options.clock ? { now: options.clock } : {}),
   });
   const app: HttpApp = await buildApp({ log, title: 'segment', modules: [service], metrics });
@@ -281,6 +284,26 @@ describe('segment preview', () => {
     expect((await s.app.inject({ method: 'GET', url: '/v1/segments/two-plus' })).json()).toMatchObject({ size: 4, version: 1 });
     const unknown = await s.app.inject({ method: 'POST', url: '/v1/segments/preview', payload: { rule: { field: 'purchase.count', op: 'gte', value: 1 }, segmentId: 'nope' } });
     expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('segment preview with the deployment\'s lifecycle thresholds', () => {
+  it('judges lifecycleStage as live evaluation does', async () => {
+    const s = await startSegment(inject('redisUrl'), { lifecycle: LifecycleThresholds.parse({ retention: { minPurchases: 4 } }) });
+    try {
+      const recentBuyer = (id: string, purchases: number): ProfileUpdated => {
+        const c = change(id, 1, purchases);
+        return { ...c, profile: { ...c.profile, purchase: { ...c.profile.purchase, lastAt: new Date().toISOString() } } };
+      };
+      const rule = { field: 'lifecycleStage', op: 'eq', value: 'retention' };
+      await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'retained', name: 'Retained', rule } });
+      await s.sendChanges([2, 3, 4, 5].map((n) => recentBuyer(`l-${n}`, n)));
+      await until(async () => (await s.app.inject({ method: 'GET', url: '/v1/segments/retained' })).json().size === 2, 'live: 4 and 5 retained');
+      const preview = await s.app.inject({ method: 'POST', url: '/v1/segments/preview', payload: { rule, segmentId: 'retained' } });
+      expect(preview.json()).toMatchObject({ count: 2, changes: { entering: 0, exiting: 0 } });
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -31,6 +31,10 @@ export interface MembershipDecision {
   explanation: ExplanationItem[];
 }
 
+/** Compiles a rule with the deployment's lifecycle thresholds (the defaults when not given). */
+export const compileWithSettings = (rule: Rule, env: RuleEnvironment, lifecycle?: LifecycleConfig): CompiledRule =>
+  compileRule(rule, lifecycle ? { ...env, lifecycle } : env);
+
 /**
  * Compiles segment definitions, reusing the compiled form while a segment's version (and
  * the RFM quintiles its rule scores against) is unchanged. `lifecycle` holds the
@@ -48,7 +52,7 @@ export const segmentCompiler = (lifecycle?: LifecycleConfig) => {
     const key = `${segment.id}@${segment.version}`;
     let compiled = cache.get(key);
     if (!compiled) {
-      compiled = compileRule(segment.rule, lifecycle ? { ...env, lifecycle } : env);
+      compiled = compileWithSettings(segment.rule, env, lifecycle);
       cache.set(key, compiled);
     }
     const sources = new Set([...compiled.fields].flatMap(fieldSources));

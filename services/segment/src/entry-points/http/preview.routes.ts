@@ -3,9 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { ApiError, Rule, SegmentId } from '@segflow/contracts';
 import { profilesPage } from '../../data-access/membership.repository.js';
-import { compileRule } from '@segflow/rules';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { SegmentDb } from '../../data-access/tables.js';
+import { compileWithSettings } from '../../domain/decide.js';
+import type { LifecycleConfig } from '@segflow/profile-model';
 
 const PreviewRequest = z.object({
   rule: Rule,
@@ -26,7 +27,7 @@ const PreviewResponse = z.object({
  * given an existing segment, also who would enter and exit. Nothing is stored.
  */
 export const previewRoutes =
-  (deps: { db: Kysely<SegmentDb>; pageSize?: number }): FastifyPluginAsyncZod =>
+  (deps: { db: Kysely<SegmentDb>; lifecycle?: LifecycleConfig; pageSize?: number }): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/segments/preview',
@@ -44,7 +45,8 @@ export const previewRoutes =
         if (segmentId && !(await db.selectFrom('segments').select('id').where('id', '=', segmentId).where('deleted_at', 'is', null).executeTakeFirst())) {
           return reply.code(404).send({ error: 'not_found', message: `no segment ${segmentId}` });
         }
-        const compiled = compileRule(rule, { rfmQuintiles: await currentRfmQuintiles(db) });
+        // As live evaluation does: lifecycleStage by this deployment's thresholds.
+        const compiled = compileWithSettings(rule, { rfmQuintiles: await currentRfmQuintiles(db) }, deps.lifecycle);
         const now = Date.now();
         const result = { evaluated: 0, count: 0, sample: [] as string[] };
         const changes = { entering: 0, exiting: 0, sampleEntering: [] as string[], sampleExiting: [] as string[] };

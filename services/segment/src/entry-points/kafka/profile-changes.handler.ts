@@ -1,25 +1,16 @@
-import { CLOUDEVENTS_CONTENT_TYPE, ProfileChange, validate } from '@segflow/contracts';
-import type { MembershipReason, ProfileErased, ProfileState, ProfileUpdated } from '@segflow/contracts';
-import type { ApplyBatch, OutboxMessage } from '@segflow/db';
-import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
+import { ProfileChange, validate } from '@segflow/contracts';
+import type { ProfileErased, ProfileUpdated } from '@segflow/contracts';
+import type { ApplyBatch } from '@segflow/db';
+import { currentRfmQuintiles } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import type { MembershipCache } from '../../data-access/membership-cache.js';
-import {
-  compareAndSetMemberships,
-  eraseCustomers,
-  loadMemberships,
-  lockCustomerProfiles,
-  saveCustomerProfiles,
-} from '../../data-access/membership.repository.js';
+import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
+import { eraseCustomers, lockCustomerProfiles, saveCustomerProfiles } from '../../data-access/membership.repository.js';
 import { lockEnabledSegments } from '../../data-access/segment.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
-import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
-import { decideMemberships, nextEvaluationAt, segmentIndex, toMembershipEvent } from '../../domain/decide.js';
-import { cacheEntries } from '../cache-entries.js';
-
-export const SEGMENT_OUTBOX = 'segment';
+import type { segmentCompiler } from '../../domain/decide.js';
+import { segmentIndex } from '../../domain/decide.js';
 
 /** Per customer, what a batch asks for: an erasure, and/or the newest snapshot after it. */
 interface CustomerWork {
@@ -49,9 +40,8 @@ export const applyProfileChanges =
   (deps: {
     bus: EventBus;
     dlqTopic: string;
-    membershipTopic: string;
+    decisions: MembershipDecisions;
     compile: ReturnType<typeof segmentCompiler>;
-    cache: MembershipCache;
     now: () => Date;
     log: Logger;
     metrics: Pick<SegflowMetrics, 'countEvents'>;
@@ -83,44 +73,31 @@ export const applyProfileChanges =
     const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
     const erasedIds = [...work].filter(([, w]) => w.erased).map(([id]) => id);
     const erasures = await eraseCustomers(trx, erasedIds, now);
+    await deps.decisions.announce(trx, erasures, 'customer_erased', now, (id) => ({
+      causationEventId: null, eventTime: work.get(id)?.erased?.erasedAt ?? null, profileVersion: null,
+    }));
 
     const updates = [...work.values()].flatMap((w) => (w.latest ? [w.latest] : []));
     const stored = await lockCustomerProfiles(trx, updates.map((c) => c.customerId));
     const newer = updates.filter((c) => (stored.get(c.customerId)?.profile.version ?? -1) < c.version);
-    const memberships = await loadMemberships(trx, newer.map((c) => c.customerId));
-    const at = now.getTime();
     const index = segmentIndex(segments);
-    const decisions: MembershipDecision[] = [];
-    const schedule: { profile: ProfileState; nextEvaluationAt: number | null }[] = [];
-    for (const change of newer) {
-      const before = stored.get(change.customerId) ?? null;
-      // Only segments reading what changed are evaluated; time-driven flips are the scheduler's.
-      const affected = index.affectedBy(before?.profile ?? null, change.profile);
-      decisions.push(...decideMemberships(affected, before, { profile: change.profile, at }, memberships.get(change.customerId) ?? new Map()));
-      // Unaffected segments' flip instants did not move, so the stored instant stays a valid lower bound.
-      const previous = before?.nextEvaluationAt ?? null;
-      const flips = [nextEvaluationAt(affected, change.profile, at), previous !== null && previous > at ? previous : null].filter((t): t is number => t !== null);
-      schedule.push({ profile: change.profile, nextEvaluationAt: flips.length === 0 ? null : Math.min(...flips) });
-    }
-    const won = await compareAndSetMemberships(trx, decisions, now);
-    await saveCustomerProfiles(trx, schedule, now);
-
-    const changeOf = new Map(newer.map((c) => [c.customerId, c]));
-    const announce = (decision: MembershipDecision, reason: MembershipReason): OutboxMessage => {
-      const cause = reason === 'event' ? changeOf.get(decision.customerId) : undefined;
-      const event = toMembershipEvent(decision, {
-        reason,
-        decidedAt: now,
-        causationEventId: cause?.causationEventId ?? null,
-        eventTime: cause?.eventTime ?? work.get(decision.customerId)?.erased?.erasedAt ?? null,
-        profileVersion: cause?.version ?? null,
-      });
-      return { topic: deps.membershipTopic, key: decision.customerId, value: JSON.stringify(event), headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE } };
-    };
-    await enqueueOutbox(trx, SEGMENT_OUTBOX, [
-      ...erasures.map((d) => announce(d, 'customer_erased')),
-      ...won.map((d) => announce(d, 'event')),
-    ]);
+    const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
+      reason: 'event',
+      now,
+      customers: newer.map((change) => {
+        const before = stored.get(change.customerId) ?? null;
+        return {
+          profile: change.profile,
+          before,
+          // Only segments reading what changed are evaluated; time-driven flips are the scheduler's,
+          // and the unaffected segments' flip instants did not move, so the stored one stays valid.
+          segments: index.affectedBy(before?.profile ?? null, change.profile),
+          scheduled: before?.nextEvaluationAt ?? null,
+          cause: { causationEventId: change.causationEventId, eventTime: change.eventTime, profileVersion: change.version },
+        };
+      }),
+    });
+    await saveCustomerProfiles(trx, newer.map((c) => ({ profile: c.profile, nextEvaluationAt: nextEvaluationAt.get(c.customerId) ?? null })), now);
     if (poison.length > 0) {
       await deps.bus.publish(deps.dlqTopic, poison);
       deps.log.warn({ count: poison.length }, 'profile changes sent to the DLQ');
@@ -134,15 +111,11 @@ export const applyProfileChanges =
       counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
     }
 
-    const entries = cacheEntries(won, now);
-    for (const change of newer) if (!entries.has(change.customerId)) entries.set(change.customerId, []);
     return async () => {
       // Counted after commit: a batch rolled back and retried must not count twice.
       for (const [kind, count] of outcomes.applied) deps.metrics.countEvents('segment', `profile_${kind}`, 'applied', count);
       for (const [kind, count] of outcomes.duplicate) deps.metrics.countEvents('segment', `profile_${kind}`, 'duplicate', count);
       if (poison.length > 0) deps.metrics.countEvents('segment', 'invalid', 'dlq', poison.length);
-      // The cache is best effort: Postgres has committed, and reads fall back to it.
-      await deps.cache.forget(erasedIds).catch((err: unknown) => deps.log.warn({ err }, 'membership cache erase failed'));
-      await deps.cache.recordChanges(entries, now).catch((err: unknown) => deps.log.warn({ err }, 'membership cache write failed'));
+      await deps.decisions.afterCommit(won, now, { forget: erasedIds, touched: newer.map((c) => c.customerId) });
     };
   };

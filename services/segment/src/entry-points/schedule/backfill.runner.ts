@@ -1,13 +1,10 @@
 import type { Kysely } from 'kysely';
-import { CLOUDEVENTS_CONTENT_TYPE } from '@segflow/contracts';
-import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
+import { currentRfmQuintiles } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { advanceJob, claimRunningJob } from '../../data-access/backfill.repository.js';
-import type { MembershipCache } from '../../data-access/membership-cache.js';
-import { nextFlip } from '@segflow/rules';
+import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
 import { startWorkLoop } from '@segflow/service-kit';
 import {
-  compareAndSetMemberships,
   exitMembersPage,
   loadSegmentMemberships,
   lockProfilesPage,
@@ -15,9 +12,6 @@ import {
 } from '../../data-access/membership.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
 import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
-import { decideMemberships, toMembershipEvent } from '../../domain/decide.js';
-import { cacheEntries } from '../cache-entries.js';
-import { SEGMENT_OUTBOX } from '../kafka/profile-changes.handler.js';
 
 /**
  * Re-evaluates every stored profile against a segment's new definition, a page per
@@ -30,8 +24,7 @@ import { SEGMENT_OUTBOX } from '../kafka/profile-changes.handler.js';
 export const startBackfillRunner = (deps: {
   db: Kysely<SegmentDb>;
   compile: ReturnType<typeof segmentCompiler>;
-  cache: MembershipCache;
-  membershipTopic: string;
+  decisions: MembershipDecisions;
   pageSize: number;
   idlePollMs: number;
   now: () => Date;
@@ -58,6 +51,7 @@ export const startBackfillRunner = (deps: {
       if (segment.deleted_at !== null || !segment.enabled) {
         // Deleted or disabled: every member exits, a page at a time.
         decisions = await exitMembersPage(trx, segment, deps.pageSize, now);
+        await deps.decisions.announce(trx, decisions, job.reason, now);
         processed = decisions.length;
         if (decisions.length === 0) {
           if (segment.deleted_at !== null) await trx.deleteFrom('segments').where('id', '=', segment.id).execute();
@@ -67,35 +61,25 @@ export const startBackfillRunner = (deps: {
         const profiles = await lockProfilesPage(trx, job.cursor, deps.pageSize);
         if (profiles.length === 0) return finish('done');
         const active = deps.compile(segment, { rfmQuintiles: await currentRfmQuintiles(trx) });
-        const current = await loadSegmentMemberships(trx, segment.id, profiles.map((p) => p.customerId));
-        const at = now.getTime();
-        const wanted = profiles.flatMap((p) => {
-          const state = current.get(p.customerId);
-          return decideMemberships([active], null, { profile: p, at }, new Map(state ? [[segment.id, state]] : []));
+        const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
+          reason: job.reason,
+          now,
+          customers: profiles.map((profile) => ({ profile, before: null, segments: [active] })),
+          // Only this segment's memberships matter: the others are not being re-decided.
+          memberships: async (t, ids) => {
+            const stored = await loadSegmentMemberships(t, segment.id, ids);
+            return new Map([...stored].map(([id, state]) => [id, new Map([[segment.id, state]])]));
+          },
         });
-        decisions = await compareAndSetMemberships(trx, wanted, now);
-        if (active.compiled.timeDependent) {
-          const due = profiles.flatMap((p) => {
-            const flip = nextFlip(active.compiled, p, at);
-            return flip === null ? [] : [{ customerId: p.customerId, at: flip }];
-          });
-          await scheduleNoLaterThan(trx, due);
-        }
+        decisions = won;
+        // This segment may flip before the customer's stored instant: bring that forward.
+        await scheduleNoLaterThan(
+          trx,
+          [...nextEvaluationAt].flatMap(([customerId, at]) => (at === null ? [] : [{ customerId, at }])),
+        );
         cursor = profiles.at(-1)!.customerId;
         processed = profiles.length;
       }
-      await enqueueOutbox(
-        trx,
-        SEGMENT_OUTBOX,
-        decisions.map((d) => ({
-          topic: deps.membershipTopic,
-          key: d.customerId,
-          value: JSON.stringify(
-            toMembershipEvent(d, { reason: job.reason, decidedAt: now, causationEventId: null, eventTime: null, profileVersion: null }),
-          ),
-          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
-        })),
-      );
       await advanceJob(trx, job.id, {
         cursor,
         processed,
@@ -106,7 +90,7 @@ export const startBackfillRunner = (deps: {
       return { decisions };
     });
     if (!outcome) return false;
-    await deps.cache.recordChanges(cacheEntries(outcome.decisions, now), now).catch((err: unknown) => log.warn({ err }, 'membership cache write failed'));
+    await deps.decisions.afterCommit(outcome.decisions, now);
     return true;
   };
 

@@ -1,16 +1,12 @@
 import type { Kysely } from 'kysely';
-import { CLOUDEVENTS_CONTENT_TYPE } from '@segflow/contracts';
-import { currentRfmQuintiles, enqueueOutbox } from '@segflow/db';
+import { currentRfmQuintiles } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { startWorkLoop } from '@segflow/service-kit';
-import type { MembershipCache } from '../../data-access/membership-cache.js';
-import { compareAndSetMemberships, loadMemberships, lockDueProfiles, markEvaluated } from '../../data-access/membership.repository.js';
+import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
+import { lockDueProfiles, markEvaluated } from '../../data-access/membership.repository.js';
 import { lockEnabledSegments } from '../../data-access/segment.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
 import type { segmentCompiler } from '../../domain/decide.js';
-import { decideMemberships, nextEvaluationAt, toMembershipEvent } from '../../domain/decide.js';
-import { cacheEntries } from '../cache-entries.js';
-import { SEGMENT_OUTBOX } from '../kafka/profile-changes.handler.js';
 
 /**
  * Re-evaluates customers whose memberships can flip with time alone, when they are due.
@@ -22,57 +18,36 @@ import { SEGMENT_OUTBOX } from '../kafka/profile-changes.handler.js';
 export const startTimeScheduler = (deps: {
   db: Kysely<SegmentDb>;
   compile: ReturnType<typeof segmentCompiler>;
-  cache: MembershipCache;
-  membershipTopic: string;
+  decisions: MembershipDecisions;
   batchSize: number;
   pollMs: number;
   now: () => Date;
   log: Logger;
 }) => {
-
   /** Evaluates one batch of due customers; returns how many there were. */
   const runDue = async (): Promise<number> => {
     const now = deps.now();
-    const at = now.getTime();
     const outcome = await deps.db.transaction().execute(async (trx) => {
       const env = { rfmQuintiles: await currentRfmQuintiles(trx) };
-    const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
+      const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
       const due = await lockDueProfiles(trx, now, deps.batchSize);
       if (due.length === 0) return null;
-      const memberships = await loadMemberships(trx, due.map((d) => d.profile.customerId));
-      const dueAt = new Map(due.map((d) => [d.profile.customerId, d.dueAt]));
-      const decisions = due.flatMap((d) =>
-        decideMemberships(segments, d, { profile: d.profile, at }, memberships.get(d.profile.customerId) ?? new Map()),
-      );
-      const won = await compareAndSetMemberships(trx, decisions, now);
-      await enqueueOutbox(
-        trx,
-        SEGMENT_OUTBOX,
-        won.map((decision) => ({
-          topic: deps.membershipTopic,
-          key: decision.customerId,
-          value: JSON.stringify(
-            toMembershipEvent(decision, {
-              reason: 'time',
-              decidedAt: now,
-              causationEventId: null,
-              // the instant the condition flipped: time − eventTime is the scheduler's delay
-              eventTime: new Date(dueAt.get(decision.customerId)!).toISOString(),
-              profileVersion: null,
-            }),
-          ),
-          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
-        })),
-      );
-      await markEvaluated(
-        trx,
-        due.map((d) => ({ customerId: d.profile.customerId, nextEvaluationAt: nextEvaluationAt(segments, d.profile, at) })),
+      const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
+        reason: 'time',
         now,
-      );
+        customers: due.map((d) => ({
+          profile: d.profile,
+          before: d,
+          segments,
+          // the instant the condition flipped: time − eventTime is the scheduler's delay
+          cause: { causationEventId: null, eventTime: new Date(d.dueAt).toISOString(), profileVersion: null },
+        })),
+      });
+      await markEvaluated(trx, due.map((d) => ({ customerId: d.profile.customerId, nextEvaluationAt: nextEvaluationAt.get(d.profile.customerId) ?? null })), now);
       return { count: due.length, won };
     });
     if (!outcome) return 0;
-    await deps.cache.recordChanges(cacheEntries(outcome.won, now), now).catch((err: unknown) => deps.log.warn({ err }, 'membership cache write failed'));
+    await deps.decisions.afterCommit(outcome.won, now);
     return outcome.count;
   };
 
