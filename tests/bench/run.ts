@@ -42,10 +42,11 @@ export interface BenchRun {
 }
 
 /**
- * A fresh namespace and database, segflow started on them in `mode` (child processes), with
- * the scoring model and `segments` segments defined through the API.
+ * A fresh namespace and database, segflow started on them in `mode` (child processes, with
+ * `env` added to their environment), with the scoring model and `segments` segments defined
+ * through the API.
  */
-export const startBenchRun = async (options: { mode: Mode; partitions: number; segments: number; clientId: string }): Promise<BenchRun> => {
+export const startBenchRun = async (options: { mode: Mode; partitions: number; segments: number; clientId: string; env?: Record<string, string> }): Promise<BenchRun> => {
   const infra = await benchInfrastructure();
   const bus = createKafkaEventBus({ brokers: infra.kafkaBrokers, clientId: options.clientId, logger: createLogger({ level: 'warn', name: 'bench' }) });
   const namespace = `${uniqueName('bench')}.`;
@@ -60,7 +61,7 @@ export const startBenchRun = async (options: { mode: Mode; partitions: number; s
   };
   try {
     process.stderr.write(`starting segflow (mode ${options.mode}, namespace ${namespace})\n`);
-    segflow = await startSegflow({ mode: options.mode, namespace, databaseUrl: database.url, kafkaBrokers: infra.kafkaBrokers, redisUrl: infra.redisUrl, lagPollMs: 250, partitions: options.partitions });
+    segflow = await startSegflow({ mode: options.mode, namespace, databaseUrl: database.url, kafkaBrokers: infra.kafkaBrokers, redisUrl: infra.redisUrl, lagPollMs: 250, partitions: options.partitions, env: options.env });
     await defineSegments(segflow, benchSegments(options.segments), benchScoringModel);
   } catch (error) {
     await finish();

@@ -117,8 +117,9 @@ export interface Segflow {
  * `scaled` one ingest and two each of profile and segment, in their consumer groups. Each is
  * started after the ones before it are ready, so two never run the same migrations at once.
  */
-export const startSegflow = async (options: { mode: Mode; namespace: string; databaseUrl: string; kafkaBrokers: string[]; redisUrl: string; lagPollMs: number; partitions: number }): Promise<Segflow> => {
+export const startSegflow = async (options: { mode: Mode; namespace: string; databaseUrl: string; kafkaBrokers: string[]; redisUrl: string; lagPollMs: number; partitions: number; env?: Record<string, string> }): Promise<Segflow> => {
   const env = {
+    ...options.env,
     SEGFLOW_NAMESPACE: options.namespace,
     DATABASE_URL: options.databaseUrl,
     KAFKA_BROKERS: options.kafkaBrokers.join(','),
