@@ -61,7 +61,9 @@ export interface SegflowProcess {
 const startProcess = async (name: string, entry: Entry, env: Record<string, string>): Promise<SegflowProcess> => {
   const port = await freePort();
   const { SEGFLOW_API_KEYS: _open, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${entry}/src/main.ts`], {
+  // BENCH_CPU_PROF=<dir>: each segflow process writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `services/${entry}/src/main.ts`], {
     cwd: root,
     env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

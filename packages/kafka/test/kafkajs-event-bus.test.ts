@@ -40,3 +40,34 @@ describe('kafkajs event bus health', () => {
     expect(sub.ready).toBe(false);
   });
 });
+
+describe('kafkajs event bus concurrency', () => {
+  it('works the batches of several partitions at once, so a slow batch does not hold the others back', async ({ onTestFinished }) => {
+    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `concurrent-${randomUUID().slice(0, 8)}`, logger: silentLogger });
+    onTestFinished(() => bus.close());
+    const topic = `concurrent-${randomUUID().slice(0, 8)}`;
+    await bus.createTopics([{ topic, partitions: 3 }]);
+    await bus.publish(topic, Array.from({ length: 30 }, (_, i) => ({ key: `customer-${i}`, value: `v${i}` })));
+
+    // Every batch waits until batches of all three partitions are in the handler together:
+    // a consumer working one batch at a time would never get there.
+    const inside = new Set<number>();
+    let together = false;
+    const delivered: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: topic,
+      topics: [topic],
+      handler: async (batch) => {
+        inside.add(batch.partition);
+        if (inside.size === 3) together = true;
+        const deadline = Date.now() + 10_000;
+        while (!together && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        delivered.push(...batch.messages.map((m) => m.value!.toString()));
+        return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+      },
+    });
+    onTestFinished(() => sub.stop());
+    await vi.waitFor(() => expect(delivered).toHaveLength(30), { timeout: 30_000, interval: 50 });
+    expect(together).toBe(true);
+  });
+});
