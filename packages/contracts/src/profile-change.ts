@@ -23,3 +23,19 @@ export type ProfileErased = z.infer<typeof ProfileErased>;
 
 export const ProfileChange = z.discriminatedUnion('kind', [ProfileUpdated, ProfileErased]);
 export type ProfileChange = z.infer<typeof ProfileChange>;
+
+/**
+ * A profile change with only its envelope checked: the segment service reads the snapshot
+ * that the profile service built from validated events, so checking every bucket of it
+ * again on each hop costs more than it can catch. A snapshot that is malformed all the
+ * same fails evaluation, and the consumer dead-letters that message.
+ */
+export const ProfileChangeEnvelope = z.discriminatedUnion('kind', [
+  ProfileUpdated.extend({
+    profile: z.custom<ProfileState>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { customerId?: unknown }).customerId === 'string' && typeof (v as { version?: unknown }).version === 'number',
+      'expected a profile snapshot',
+    ),
+  }),
+  ProfileErased,
+]);

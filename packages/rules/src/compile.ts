@@ -104,8 +104,33 @@ const windowExit = (condition: Condition) => {
   };
 };
 
+/**
+ * The value of each field at the profile and instant evaluated last. Evaluating a change
+ * reads the same fields many times over (every segment's match, its explanation, its next
+ * flip), so they are computed once per profile and instant. Evaluation is synchronous: no
+ * other profile can come between two reads of one evaluation.
+ */
+const lastRead = { profile: null as ProfileState | null, now: Number.NaN, values: new Map<string, FieldValue>() };
+const memoized = (key: string, read: (profile: ProfileState, now: number) => FieldValue) => (profile: ProfileState, now: number): FieldValue => {
+  if (lastRead.profile !== profile || lastRead.now !== now) {
+    lastRead.profile = profile;
+    lastRead.now = now;
+    lastRead.values.clear();
+  }
+  const known = lastRead.values.get(key);
+  if (known !== undefined || lastRead.values.has(key)) return known as FieldValue;
+  const value = read(profile, now);
+  lastRead.values.set(key, value);
+  return value;
+};
+
+// Conditions read the same value when they name the same field, window and filter under the same environment.
+const readerKey = (condition: Condition, env: RuleEnvironment): string =>
+  JSON.stringify([condition.field, condition.window ?? null, condition.where ?? null, condition.field === 'leadScore' ? null : condition.field.startsWith('rfm.') ? env.rfmQuintiles : condition.field === 'lifecycleStage' ? (env.lifecycle ?? null) : null]);
+
 const compileCondition = (condition: Condition, path: string, env: RuleEnvironment): CompiledCondition => {
-  const reader = fieldReader(condition, env);
+  const field = fieldReader(condition, env);
+  const reader = { ...field, read: memoized(readerKey(condition, env), field.read) };
   const compare = comparator(condition);
   const test = (p: ProfileState, now: number) => compare(reader.read(p, now), now);
   const exit = condition.op === 'withinLast' || condition.op === 'notWithinLast' ? windowExit(condition) : null;

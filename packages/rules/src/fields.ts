@@ -180,6 +180,28 @@ export const fieldSources = (field: string): string[] => {
 
 const IGNORED = new Set(['traits', 'traitSources', 'version', 'updatedAt', 'customerId', 'bucketsAsOf', 'lastEventAt']);
 
+/** Deep equality of JSON values, without serialising them (this runs for every profile change). */
+export const sameJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in ra) {
+    if (ra[key] === undefined) continue;
+    keys++;
+    if (!sameJson(ra[key], rb[key])) return false;
+  }
+  for (const key in rb) if (rb[key] !== undefined) keys--;
+  return keys === 0;
+};
+
 /** The sources that differ between two profiles of a customer (everything, for a first one). */
 export const changedSources = (before: ProfileState | null, after: ProfileState): Set<string> => {
   if (before === null) return new Set(['*']);
@@ -187,12 +209,12 @@ export const changedSources = (before: ProfileState | null, after: ProfileState)
   const b = before as unknown as Record<string, unknown>;
   const a = after as unknown as Record<string, unknown>;
   for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
-    if (!IGNORED.has(key) && JSON.stringify(b[key]) !== JSON.stringify(a[key])) changed.add(key);
+    if (!IGNORED.has(key) && !sameJson(b[key], a[key])) changed.add(key);
   }
   const bt = before.traits as Record<string, unknown>;
   const at = after.traits as Record<string, unknown>;
   for (const key of new Set([...Object.keys(bt), ...Object.keys(at)])) {
-    if (JSON.stringify(bt[key]) !== JSON.stringify(at[key])) changed.add(`traits.${key}`);
+    if (!sameJson(bt[key], at[key])) changed.add(`traits.${key}`);
   }
   return changed;
 };

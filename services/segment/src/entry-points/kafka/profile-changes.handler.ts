@@ -1,4 +1,5 @@
-import { ProfileChange, validate } from '@segflow/contracts';
+import { ProfileChangeEnvelope, validate } from '@segflow/contracts';
+import type { ProfileChange } from '@segflow/contracts';
 import type { ProfileErased, ProfileUpdated } from '@segflow/contracts';
 import type { ApplyBatch } from '@segflow/db';
 import { currentRfmQuintiles } from '@segflow/db';
@@ -25,7 +26,7 @@ const decode = (message: BusMessage, now: Date): { ok: true; change: ProfileChan
   } catch (error) {
     return { ok: false, dlq: toDlqMessage(message, { reason: 'invalid_profile_change', errors: [{ path: '', message: (error as Error).message }] }, now) };
   }
-  const parsed = validate(ProfileChange, raw);
+  const parsed = validate(ProfileChangeEnvelope, raw);
   return parsed.ok ? { ok: true, change: parsed.value } : { ok: false, dlq: toDlqMessage(message, { reason: 'invalid_profile_change', errors: parsed.errors }, now) };
 };
 
