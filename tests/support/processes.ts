@@ -11,8 +11,8 @@ export interface ServiceProcess {
   output(): string;
 }
 
-/** Runs `services/<name>/src/main.ts` as a child process with `env` added to this one's. */
-export const startServiceProcess = (name: 'ingest' | 'profile' | 'segment', env: Record<string, string>): ServiceProcess => {
+/** Runs `services/<name>/src/main.ts` (`all`: the three in one process) as a child process with `env` added to this one's. */
+export const startServiceProcess = (name: 'ingest' | 'profile' | 'segment' | 'all', env: Record<string, string>): ServiceProcess => {
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: root,
     env: { ...process.env, ...env },

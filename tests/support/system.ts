@@ -46,6 +46,8 @@ export interface TestSystem {
   namespace: string;
   topics: Topics;
   databaseUrl: string;
+  kafkaBrokers: string[];
+  redisUrl: string;
   profileDb: Kysely<ProfileDb>;
   segmentDb: Kysely<SegmentDb>;
   bus: EventBus;
@@ -69,6 +71,15 @@ export const startSystem = async (
     shareWith?: TestSystem;
     /** Lifecycle thresholds (SEGFLOW_LIFECYCLE) for the profile and segment services. */
     lifecycle?: LifecycleConfig;
+    /**
+     * Dependencies of the test's own instead of the shared ones, for fault tests that stop
+     * them: a Postgres admin URL to create the system's database on, a Kafka, a Redis.
+     */
+    databaseAdminUrl?: string;
+    kafkaBrokers?: string[];
+    redisUrl?: string;
+    /** Where the services' logs go instead of stdout (fault tests keep them, to show on failure). */
+    logDestination?: { write(line: string): void };
   } = {},
 ): Promise<TestSystem> => {
   const wanted = new Set(options.services ?? ['ingest', 'profile', 'segment']);
@@ -76,12 +87,14 @@ export const startSystem = async (
   const topics = topicsFor(namespace);
   const database = options.shareWith
     ? { url: options.shareWith.databaseUrl, drop: async () => undefined }
-    : await createTestDatabase(inject('databaseUrl'));
+    : await createTestDatabase(options.databaseAdminUrl ?? inject('databaseUrl'));
   const profileDb = createDb<ProfileDb>(database.url);
   const segmentDb = createDb<SegmentDb>(database.url);
-  const redis = new Redis(inject('redisUrl'), redisOptions);
-  const log = createLogger({ level: 'warn', name: 'segflow-test' });
-  const bus = createKafkaEventBus({ brokers: inject('kafkaBrokers'), clientId: 'segflow-test', logger: log });
+  const redisUrl = options.redisUrl ?? options.shareWith?.redisUrl ?? inject('redisUrl');
+  const redis = new Redis(redisUrl, redisOptions);
+  const log = createLogger({ level: 'warn', name: 'segflow-test' }, options.logDestination);
+  const kafkaBrokers = options.kafkaBrokers ?? options.shareWith?.kafkaBrokers ?? inject('kafkaBrokers');
+  const bus = createKafkaEventBus({ brokers: kafkaBrokers, clientId: 'segflow-test', logger: log });
   const metrics = createMetrics({ defaultMetrics: false });
   const shared = { bus, log, topics, namespace, partitions: 3, metrics };
   const modules: ServiceModule[] = [];
@@ -101,6 +114,8 @@ export const startSystem = async (
     namespace,
     topics,
     databaseUrl: database.url,
+    kafkaBrokers,
+    redisUrl,
     profileDb,
     segmentDb,
     bus,
