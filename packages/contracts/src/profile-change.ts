@@ -10,6 +10,8 @@ export const ProfileUpdated = z.object({
   /** The last event applied in this change, and when it happened. */
   causationEventId: z.string(),
   eventTime: z.iso.datetime(),
+  /** When segflow received that event (ingest's `receivedAt`): where pipeline latency is timed from. */
+  receivedAt: z.iso.datetime().optional(),
 });
 export type ProfileUpdated = z.infer<typeof ProfileUpdated>;
 

@@ -113,7 +113,7 @@ export interface OutboxRelayOptions<DB extends SharedTables> {
   retry?: { initialMs: number; maxMs: number };
   /** See OutboxRelay.stalled (default 30 s). */
   stallAfterMs?: number;
-  onPublished?: (rows: { topic: string; value: string; createdAt: Date }[]) => void;
+  onPublished?: (rows: { topic: string; value: string; headers: Record<string, string>; createdAt: Date }[]) => void;
 }
 
 interface PendingRow {
@@ -284,7 +284,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     lastPublishedAt = lastProgressAt = new Date();
     await db.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
     try {
-      options.onPublished?.(rows.map((r) => ({ topic: r.topic, value: r.value, createdAt: r.created_at })));
+      options.onPublished?.(rows.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, createdAt: r.created_at })));
     } catch (error) {
       log.warn({ err: error, producer }, 'outbox onPublished callback failed');
     }

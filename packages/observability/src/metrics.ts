@@ -29,7 +29,8 @@ export interface SegflowMetrics {
   /** Adds `count` to `segflow_events_processed_total` (typed outcome; zero creates the series). */
   countEvents(service: string, type: string, outcome: EventOutcome, count?: number): void;
   /** From the event's own time to the publication of the membership change it caused. */
-  readonly eventToSegmentSeconds: Histogram;
+  /** From when segflow received the cause of a membership change to its publication, by `reason`. */
+  readonly eventToSegmentSeconds: Histogram<'reason'>;
   readonly outboxPending: Gauge<'producer'>;
   readonly outboxParked: Gauge<'producer'>;
   readonly outboxOldestPendingSeconds: Gauge<'producer'>;
@@ -171,7 +172,8 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
     countEvents: (service, type, outcome, count = 1) => eventsProcessed.inc({ service, type, outcome }, count),
     eventToSegmentSeconds: new Histogram({
       name: 'segflow_event_to_segment_seconds',
-      help: 'From the event time of the causing event to the publication of the membership event.',
+      help: 'From when segflow received the cause (the event; for reason time, the flip instant; else the decision) to the publication of the membership event.',
+      labelNames: ['reason'] as const,
       buckets: EVENT_TO_SEGMENT_BUCKETS,
       registers,
     }),

@@ -46,6 +46,7 @@ export const applyEvents = (
       profile: state,
       causationEventId: cause.eventId,
       eventTime: cause.occurredAt,
+      receivedAt: cause.receivedAt,
     });
   }
   return { changed, changes };

@@ -14,12 +14,17 @@ import { cacheEntries } from './cache-entries.js';
 
 export const SEGMENT_OUTBOX = 'segment';
 
+/** Kafka header of a membership event: when segflow received what caused it (ISO-8601). */
+export const RECEIVED_AT_HEADER = 'segflow-received-at';
+
 /** What caused a customer's changes, as the CloudEvents tell it. */
 export interface MembershipCause {
   causationEventId: string | null;
   /** The causing event's time (or the instant a time condition flipped). */
   eventTime: string | null;
   profileVersion: number | null;
+  /** When segflow received the cause (not announced: it times the pipeline, see observeEventToSegment). */
+  receivedAt?: string;
 }
 
 const NO_CAUSE: MembershipCause = { causationEventId: null, eventTime: null, profileVersion: null };
@@ -51,12 +56,15 @@ export const membershipDecisions = (deps: { membershipTopic: string; cache: Memb
     enqueueOutbox(
       trx,
       SEGMENT_OUTBOX,
-      decisions.map((decision) => ({
-        topic: deps.membershipTopic,
-        key: decision.customerId,
-        value: JSON.stringify(toMembershipEvent(decision, { reason, decidedAt: now, ...causeOf(decision.customerId) })),
-        headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
-      })),
+      decisions.map((decision) => {
+        const { receivedAt, ...cause } = causeOf(decision.customerId);
+        return {
+          topic: deps.membershipTopic,
+          key: decision.customerId,
+          value: JSON.stringify(toMembershipEvent(decision, { reason, decidedAt: now, ...cause })),
+          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...(receivedAt ? { [RECEIVED_AT_HEADER]: receivedAt } : {}) },
+        };
+      }),
     );
 
   const evaluate = async (trx: Transaction<SegmentDb>, evaluation: Evaluation): Promise<EvaluationOutcome> => {

@@ -1,22 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '@segflow/observability';
+import { RECEIVED_AT_HEADER } from '../../application/evaluate-memberships.js';
 import { observeEventToSegment } from './membership-published.js';
 
 describe('event-to-segment latency', () => {
-  it('observes the time from each membership event’s eventTime to its publication, on the membership topic only', async () => {
+  it('times each membership event from when segflow received its cause, by reason, not from the event’s own time', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const observe = observeEventToSegment({ metrics, membershipTopic: 'segment-membership.v1', now: () => new Date('2025-01-01T00:00:02.500Z') });
-    const membership = (eventTime: string | null) => JSON.stringify({ type: 'segflow.segment.entered', data: { eventTime } });
+    // A backdated event: it happened a year ago, segflow received it two seconds ago.
+    const membership = (reason: string) => JSON.stringify({ type: 'segflow.segment.entered', data: { reason, eventTime: '2024-01-01T00:00:00.000Z' } });
+    const createdAt = new Date('2025-01-01T00:00:02.000Z');
+    const received = { [RECEIVED_AT_HEADER]: '2025-01-01T00:00:00.500Z' };
 
     observe([
-      { topic: 'segment-membership.v1', value: membership('2025-01-01T00:00:00.000Z') },
-      { topic: 'segment-membership.v1', value: membership(null) },
-      { topic: 'segment-membership.v1', value: 'not json' },
-      { topic: 'profile-changes.v1', value: membership('2025-01-01T00:00:00.000Z') },
+      { topic: 'segment-membership.v1', value: membership('event'), headers: received, createdAt },
+      { topic: 'segment-membership.v1', value: membership('time'), headers: { [RECEIVED_AT_HEADER]: '2025-01-01T00:00:02.000Z' }, createdAt },
+      { topic: 'segment-membership.v1', value: membership('backfill'), headers: {}, createdAt },
+      { topic: 'segment-membership.v1', value: 'not json', headers: {}, createdAt },
+      { topic: 'profile-changes.v1', value: membership('event'), headers: received, createdAt },
     ]);
 
     const { values } = await metrics.eventToSegmentSeconds.get();
-    expect(values.find((v) => v.metricName === 'segflow_event_to_segment_seconds_count')?.value).toBe(1);
-    expect(values.find((v) => v.metricName === 'segflow_event_to_segment_seconds_sum')?.value).toBe(2.5);
+    const of = (reason: string, suffix: 'count' | 'sum') => values.find((v) => v.metricName === `segflow_event_to_segment_seconds_${suffix}` && v.labels.reason === reason)?.value;
+    expect([of('event', 'count'), of('event', 'sum')]).toEqual([1, 2]);
+    expect(of('time', 'sum')).toBe(0.5);
+    expect(of('backfill', 'sum')).toBe(0.5); // from the decision
+    expect(of('unknown', 'count')).toBe(1);
   });
 });

@@ -94,7 +94,7 @@ export const applyProfileChanges =
           // and the unaffected segments' flip instants did not move, so the stored one stays valid.
           segments: index.affectedBy(before?.profile ?? null, change.profile),
           scheduled: before?.nextEvaluationAt ?? null,
-          cause: { causationEventId: change.causationEventId, eventTime: change.eventTime, profileVersion: change.version },
+          cause: { causationEventId: change.causationEventId, eventTime: change.eventTime, profileVersion: change.version, receivedAt: change.receivedAt },
         };
       }),
     });

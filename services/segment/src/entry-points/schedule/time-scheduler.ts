@@ -40,7 +40,7 @@ export const startTimeScheduler = (deps: {
           before: d,
           segments,
           // the instant the condition flipped: time − eventTime is the scheduler's delay
-          cause: { causationEventId: null, eventTime: new Date(d.dueAt).toISOString(), profileVersion: null },
+          cause: { causationEventId: null, eventTime: new Date(d.dueAt).toISOString(), profileVersion: null, receivedAt: new Date(d.dueAt).toISOString() },
         })),
       });
       await markEvaluated(trx, due.map((d) => ({ customerId: d.profile.customerId, nextEvaluationAt: nextEvaluationAt.get(d.profile.customerId) ?? null })), now);
