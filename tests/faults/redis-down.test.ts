@@ -73,7 +73,9 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     eventually(async () => enteredFigures(membership.json<MembershipEvent>(), customers, segmentIds).missing, (m) => m.length === 0, { what: 'segments entered', timeoutMs: 30_000 });
   const counted = (customers: string[], expected: number) =>
     eventually(async () => wrongCounts(await purchaseCounts(system.profileDb, customers), expected), (w) => Object.keys(w).length === 0, { what: `${expected} purchases applied`, timeoutMs: 30_000 });
-  const cacheKey = (customerId: string) => `${system.namespace}segflow:customer:{${customerId}}:segments`;
+  // Entries live under the cache's current generation (see membershipCache).
+  const cacheKey = async (customerId: string) =>
+    `${system.namespace}segflow:g${(await system.redis.get(`${system.namespace}segflow:cache-generation`)) ?? '0'}:customer:{${customerId}}:segments`;
   const redisCheck = async () => {
     const readyz = await http('GET', `${system.url}/readyz`);
     return { status: readyz.status, redis: (readyz.body.checks as { name: string; ok: boolean }[]).find((c) => c.name === 'segment.redis')?.ok };
@@ -92,7 +94,7 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     await send(early, 3);
     await enteredAll(early, [BUYERS.id]);
     await expectSegments(early, [BUYERS.id]);
-    expect(await system.redis.hget(cacheKey(early[0]!), '_complete')).toBe('1');
+    expect(await system.redis.hget(await cacheKey(early[0]!), '_complete')).toBe('1');
 
     // 2. Redis is killed: events still accepted, memberships still decided and answered
     await redis!.stop('SIGKILL');
@@ -115,11 +117,11 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     await enteredAll(after, [BUYERS.id]);
     const everyone = [...early, ...during, ...after];
     await expectSegments(everyone, [BUYERS.id]);
-    for (const customerId of everyone) expect(await system.redis.hget(cacheKey(customerId), '_complete'), customerId).toBe('1');
+    for (const customerId of everyone) expect(await system.redis.hget(await cacheKey(customerId), '_complete'), customerId).toBe('1');
     // Served from the cache, not Postgres: an entry only the cache holds shows in the answer.
-    await system.redis.hset(cacheKey(during[0]!), 'cache-probe', '999|1|');
+    await system.redis.hset(await cacheKey(during[0]!), 'cache-probe', '999|1|');
     expect((await segmentsOf(during[0]!)).ids).toEqual([BUYERS.id, 'cache-probe']);
-    await system.redis.hdel(cacheKey(during[0]!), 'cache-probe');
+    await system.redis.hdel(await cacheKey(during[0]!), 'cache-probe');
     await health.stop();
 
     const entered = enteredFigures(membership.json<MembershipEvent>(), everyone, [BUYERS.id]);
@@ -153,7 +155,7 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
       await send(customers, 3);
       await enteredAll(customers, [BUYERS.id]);
       await expectSegments(customers, [BUYERS.id]); // cached, complete
-      expect(await system.redis.hget(cacheKey(customers[0]!), '_complete')).toBe('1');
+      expect(await system.redis.hget(await cacheKey(customers[0]!), '_complete')).toBe('1');
 
       // Down (cleanly: the AOF is written) while the customers enter a second segment.
       await redis.stop('SIGTERM');
