@@ -46,13 +46,33 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     logCreator: () => (entry) => forwardKafkaLog(logger, entry),
   });
 
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  let producer = newProducer();
+  let producerConnected = lazy(() => producer.connect());
   const admin: Admin = kafka.admin();
-  const producerConnected = lazy(() => producer.connect());
+  // One send at a time: kafkajs's idempotent producer can lose track of its sequence
+  // numbers when sends overlap across a broker outage (OUT_OF_ORDER_SEQUENCE_NUMBER for
+  // every send after it). Should that happen anyway, a new producer (new id) starts over.
+  let sending: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = sending.then(work, work);
+    sending = next.catch(() => undefined);
+    return next;
+  };
+  const resetProducer = async (error: unknown): Promise<never> => {
+    logger.warn({ err: error }, 'kafka producer lost its sequence; starting a new one');
+    const old = producer;
+    producer = newProducer();
+    producerConnected = lazy(() => producer.connect());
+    await old.disconnect().catch(() => undefined);
+    // Retriable: the caller's batch is redelivered and sent by the new producer.
+    throw Object.assign(new Error('kafka producer restarted after losing its sequence', { cause: error }), { retriable: true, name: 'KafkaJSProducerRestarted' });
+  };
   const adminConnected = lazy(() => admin.connect());
   const subscriptions = new Set<Subscription>();
   let closed = false;
@@ -64,16 +84,16 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
   const publish = async (topic: string, messages: OutgoingMessage[]): Promise<void> => {
     assertOpen();
     if (messages.length === 0) return;
-    await producerConnected();
-    // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
-    // by default), and kafkajs puts all of a partition's messages of one send in one batch.
-    for (const chunk of runsOfSize(messages, sizeOf, MAX_REQUEST_BYTES)) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
-    }
+    await serially(async () => {
+      await producerConnected();
+      // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
+      // by default), and kafkajs puts all of a partition's messages of one send in one batch.
+      for (const chunk of runsOfSize(messages, sizeOf, MAX_REQUEST_BYTES)) {
+        await producer
+          .send({ topic, acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })
+          .catch((error: unknown) => (hasType(error, ...PRODUCER_STATE_ERRORS) ? resetProducer(error) : Promise.reject(error)));
+      }
+    });
   };
 
   const createTopics = async (specs: TopicSpec[]): Promise<void> => {
@@ -374,8 +394,11 @@ const forwardKafkaLog = (logger: BusLogger, { namespace, level, log }: LogEntry)
   else logger.info(entry, text);
 };
 
-const hasType = (error: unknown, type: string): boolean =>
-  typeof error === 'object' && error !== null && (error as { type?: unknown }).type === type;
+const hasType = (error: unknown, ...types: string[]): boolean =>
+  typeof error === 'object' && error !== null && types.includes((error as { type?: unknown }).type as string);
+
+// The idempotent producer's own state went wrong, not the messages: a new producer cures it.
+const PRODUCER_STATE_ERRORS = ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'DUPLICATE_SEQUENCE_NUMBER'];
 
 const waitForLeaders = async (admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

@@ -14,6 +14,8 @@ describe('isTransientError', () => {
     expect(isTransientError(new AppError('down', 'down', { retriable: true }))).toBe(true);
     expect(isTransientError(Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }))).toBe(true);
     expect(isTransientError(new Error('wrapped', { cause: pgError('53300') }))).toBe(true);
+    // an idempotent producer that lost its sequence in an outage: a new producer cures it
+    expect(isTransientError(Object.assign(new Error('out of order'), { name: 'KafkaJSProtocolError', type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false }))).toBe(true);
   });
 
   it('treats bad input and bugs as deterministic', () => {

@@ -22,10 +22,13 @@ export const isTransientError = (error: unknown, depth = 0): boolean => {
   if (name === 'AppError' && e.retriable === true) return true;
   if (name.startsWith('KafkaJS')) {
     if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'INVALID_RECORD') return false;
+    // The idempotent producer's sequence lost after an outage: a new producer sends fine.
+    if (typeof e.type === 'string' && PRODUCER_STATE.has(e.type)) return true;
     if (KAFKA_TRANSIENT.has(name) || e.retriable === true) return true;
   }
   return isTransientError(e.cause, depth + 1) || isTransientError(e.originalError, depth + 1);
 };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'NR_CLOSED']);
-const KAFKA_TRANSIENT = new Set(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout']);
+const PRODUCER_STATE = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'DUPLICATE_SEQUENCE_NUMBER']);
+const KAFKA_TRANSIENT = new Set(['KafkaJSProducerRestarted', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout']);
