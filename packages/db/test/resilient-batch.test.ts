@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { createKafkaEventBus, readDlqHeaders, silentLogger } from '@segflow/kafka';
@@ -12,14 +12,6 @@ import type { SharedTables } from '../src/index.js';
 interface Notes extends SharedTables {
   notes: { id: string; body: string };
 }
-
-const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('resilient batch handler (real Postgres and Kafka)', () => {
   let database: TestDatabase;
@@ -69,10 +61,14 @@ describe('resilient batch handler (real Postgres and Kafka)', () => {
       }),
     });
     try {
-      await waitFor('58 notes and 2 dead letters', async () => {
-        const { n } = await db.selectFrom('notes').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-        return Number(n) === 58 && dead.length === 2;
-      });
+      // 58 notes applied and 2 dead letters
+      await vi.waitFor(
+        async () => {
+          const { n } = await db.selectFrom('notes').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+          expect([Number(n), dead.length]).toEqual([58, 2]);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
       const ids = (await db.selectFrom('notes').select('id').execute()).map((r) => r.id);
       expect(new Set(ids).size).toBe(58);
       expect(ids).not.toContain('n17');
