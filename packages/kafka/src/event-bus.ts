@@ -58,8 +58,14 @@ export interface SubscribeOptions {
   startOffsets?: (assigned: TopicPartition[]) => Promise<Map<string, bigint>>;
   /** Backoff after a handler failure, doubling from initialMs up to maxMs. */
   retry?: { initialMs: number; maxMs: number };
-  /** Upper bound on messages handed to the handler at once (default 500). */
+  /** Upper bound on messages handed to the handler at once (default 2000). */
   maxBatchSize?: number;
+  /**
+   * Partitions whose batches the handler may work at the same time (default 1). Each
+   * partition's batches stay in order; a handler that commits per batch must be safe to
+   * run for different partitions at once.
+   */
+  concurrentPartitions?: number;
 }
 
 /** A partition whose batches keep failing: the adapter redelivers after a backoff. */

@@ -26,7 +26,6 @@ export interface KafkaEventBusOptions {
 const DEFAULT_RETRY = { initialMs: 200, maxMs: 10_000 };
 const DEFAULT_MAX_BATCH = 2000;
 const MAX_REQUEST_BYTES = 512 * 1024;
-const CONCURRENT_PARTITIONS = 6;
 
 /**
  * An EventBus over kafkajs. The producer is idempotent with acks = -1, so `publish` resolves
@@ -327,7 +326,7 @@ const runSubscription = (
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
     // Resolves once this member has joined the group and received its assignment.
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: CONCURRENT_PARTITIONS, eachBatch });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: opts.concurrentPartitions ?? 1, eachBatch });
   })();
 
   let stopped: Promise<void> | null = null;

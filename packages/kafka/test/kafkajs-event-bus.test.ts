@@ -57,6 +57,7 @@ describe('kafkajs event bus concurrency', () => {
     const sub = await bus.subscribe({
       groupId: topic,
       topics: [topic],
+      concurrentPartitions: 3,
       handler: async (batch) => {
         inside.add(batch.partition);
         if (inside.size === 3) together = true;

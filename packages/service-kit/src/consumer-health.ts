@@ -21,3 +21,10 @@ export const consumerReadiness = (
     { name: 'partitions', check: async () => (subscription()?.retrying() ?? []).every((r) => now() - r.since < stuckAfterMs) },
   ];
 };
+
+/**
+ * Partitions each service consumer works at once: a batch waiting on Postgres or Kafka no
+ * longer holds back the other partitions (lower latency). The services' batches are each
+ * a transaction over the customers of one partition, so they are safe side by side.
+ */
+export const CONCURRENT_PARTITIONS = 6;

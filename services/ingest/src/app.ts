@@ -4,7 +4,7 @@ import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics, isTransientError } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
+import { CONCURRENT_PARTITIONS, consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import { eventsRoutes } from './entry-points/http/events.routes.js';
 import { forwardSourceEvents } from './entry-points/kafka/source-events.handler.js';
 
@@ -47,6 +47,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
       untrackRetries = metrics.trackRetries(groupId, () => subscription?.retrying() ?? []);
       subscription = await bus.subscribe({
         groupId,
+        concurrentPartitions: CONCURRENT_PARTITIONS,
         topics: [...typeOfTopic.keys()],
         handler: measuredBatches(
           metrics,

@@ -8,7 +8,7 @@ import type { Logger, SegflowMetrics } from '@segflow/observability';
 import { currencyConverter, DEFAULT_LIFECYCLE_CONFIG, DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { LifecycleConfig, ProfileLimits } from '@segflow/profile-model';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
+import { CONCURRENT_PARTITIONS, consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import { sql } from 'kysely';
 import { profileMigrations } from '../migrations/index.js';
 import type { ProfileDb } from './data-access/tables.js';
@@ -101,6 +101,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
       rfmJob = startRfmQuintilesJob({ db, intervalMs: deps.rfmIntervalMs ?? 3_600_000, now, log });
       subscription = await bus.subscribe({
         groupId,
+        concurrentPartitions: CONCURRENT_PARTITIONS,
         topics: [topics.customerEvents],
         handler: measuredBatches(
           metrics,

@@ -8,7 +8,7 @@ import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
 import type { ServiceModule, Topics } from '@segflow/service-kit';
-import { consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
+import { CONCURRENT_PARTITIONS, consumerReadiness, groupFor, measuredBatches } from '@segflow/service-kit';
 import type { LifecycleConfig } from '@segflow/profile-model';
 import { segmentMigrations } from '../migrations/index.js';
 import { membershipCache } from './data-access/membership-cache.js';
@@ -113,6 +113,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       scheduler = startTimeScheduler({ db, compile, decisions, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
       subscription = await bus.subscribe({
         groupId,
+        concurrentPartitions: CONCURRENT_PARTITIONS,
         topics: [topics.profileChanges],
         handler: measuredBatches(
           metrics,
