@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { createKafkaEventBus } from '@segflow/kafka';
 import type { EventBus } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
@@ -58,6 +59,7 @@ export const startBenchRun = async (options: { mode: Mode; partitions: number; s
     for (const step of cleanup.reverse()) await step().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
     await database.drop();
     await bus.close();
+    await forgetRedisKeys(infra.redisUrl, namespace);
   };
   try {
     process.stderr.write(`starting segflow (mode ${options.mode}, namespace ${namespace})\n`);
@@ -78,4 +80,22 @@ export const startBenchRun = async (options: { mode: Mode; partitions: number; s
     cleanup,
     finish,
   };
+};
+
+/** Deletes the run's read-model and rate-limit keys (all under its namespace) from Redis. */
+const forgetRedisKeys = async (url: string, namespace: string): Promise<void> => {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      if (next === '0') break;
+      cursor = next;
+    }
+  } catch (error) {
+    process.stderr.write(`cleanup of Redis keys: ${String(error)}\n`);
+  } finally {
+    redis.disconnect();
+  }
 };

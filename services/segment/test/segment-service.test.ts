@@ -214,8 +214,10 @@ describe('segment service', () => {
 
       const first = await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
       expect(first.json().segments).toContainEqual({ segmentId: 'one-buy', name: 'One purchase', enteredAt: expect.any(String) });
-      const keys = await s.redis.keys(`*{${c}}*`);
-      expect(keys).toHaveLength(1); // filled on the miss
+      // Filled on the miss, under the cache's current generation (named, not searched: KEYS
+      // walks every key of a shared Redis).
+      const generation = await s.redis.get(`${s.namespace}segflow:cache-generation`);
+      expect(await s.redis.hget(`${s.namespace}segflow:g${generation}:customer:{${c}}:segments`, '_complete')).toBe('1');
 
       // Redis down: a second instance of the service pointed at a closed port still answers.
       const down = await startSegment('redis://127.0.0.1:1');
