@@ -23,12 +23,15 @@ export const enqueueOutbox = async <DB extends SharedTables>(
 ): Promise<void> => {
   if (messages.length === 0) return;
   const trx = executor as unknown as Kysely<SharedTables>;
+  // One statement: the rows, and a NOTIFY that is delivered only when the transaction commits.
   await trx
-    .insertInto('outbox')
-    .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) })))
+    .with('added', (db) =>
+      db
+        .insertInto('outbox')
+        .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) }))),
+    )
+    .selectNoFrom(sql`pg_notify(${CHANNEL}, ${producer})`.as('notified'))
     .execute();
-  // NOTIFY is delivered only when the transaction commits.
-  await sql`SELECT pg_notify(${CHANNEL}, ${producer})`.execute(trx);
 };
 
 /** Rows committed and not yet published. Parked rows are not pending: the relay has given up on them. */

@@ -97,21 +97,26 @@ export const resilientBatchHandler = <DB extends SharedTables>(options: {
 };
 
 // Locks the partition's row (created at `initial` when new) and returns its next_offset.
+// The row exists after a partition's first batch, so one statement is the usual cost.
 const lockPosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, initial: bigint): Promise<bigint> => {
+  const locked = () =>
+    trx
+      .selectFrom('consumer_offsets')
+      .select('next_offset')
+      .where('group_id', '=', groupId)
+      .where('topic', '=', tp.topic)
+      .where('partition', '=', tp.partition)
+      .forUpdate()
+      .executeTakeFirst();
+  const row = await locked();
+  if (row) return row.next_offset;
   await trx
     .insertInto('consumer_offsets')
     .values({ group_id: groupId, topic: tp.topic, partition: tp.partition, next_offset: initial })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const row = await trx
-    .selectFrom('consumer_offsets')
-    .select('next_offset')
-    .where('group_id', '=', groupId)
-    .where('topic', '=', tp.topic)
-    .where('partition', '=', tp.partition)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  return row.next_offset;
+  // Another member may have created it meanwhile: read whichever row won.
+  return (await locked())!.next_offset;
 };
 
 const movePosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, nextOffset: bigint): Promise<bigint> => {

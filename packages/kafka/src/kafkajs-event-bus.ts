@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Message, Producer } from 'kafkajs';
 import { consoleLogger } from './bus-logger.js';
 import type { BusLogger } from './bus-logger.js';
 import { partitionKey } from './event-bus.js';
@@ -57,18 +57,19 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
   // One send at a time: kafkajs's idempotent producer can lose track of its sequence
   // numbers when sends overlap across a broker outage (OUT_OF_ORDER_SEQUENCE_NUMBER for
   // every send after it). Should that happen anyway, a new producer (new id) starts over.
-  let sending: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = sending.then(work, work);
-    sending = next.catch(() => undefined);
-    return next;
-  };
-  const resetProducer = async (error: unknown): Promise<never> => {
-    logger.warn({ err: error }, 'kafka producer lost its sequence; starting a new one');
+  // Publishes that arrive while a send is in flight wait, and go out together in the next
+  // one: one produce request (one round trip, one acks = -1 wait) for many callers.
+  let queued: QueuedPublish[] = [];
+  let draining = false;
+  const replaceProducer = async (): Promise<void> => {
     const old = producer;
     producer = newProducer();
     producerConnected = lazy(() => producer.connect());
     await old.disconnect().catch(() => undefined);
+  };
+  const resetProducer = async (error: unknown): Promise<never> => {
+    logger.warn({ err: error }, 'kafka producer lost its sequence; starting a new one');
+    await replaceProducer();
     // Retriable: the caller's batch is redelivered and sent by the new producer.
     throw Object.assign(new Error('kafka producer restarted after losing its sequence', { cause: error }), { retriable: true, name: 'KafkaJSProducerRestarted' });
   };
@@ -80,19 +81,65 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
     if (closed) throw new Error('kafka event bus is closed');
   };
 
-  const publish = async (topic: string, messages: OutgoingMessage[]): Promise<void> => {
+  const publish = (topic: string, messages: OutgoingMessage[]): Promise<void> => {
     assertOpen();
-    if (messages.length === 0) return;
-    await serially(async () => {
-      await producerConnected();
-      // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
-      // by default), and kafkajs puts all of a partition's messages of one send in one batch.
-      for (const chunk of runsOfSize(messages, sizeOf, MAX_REQUEST_BYTES)) {
-        await producer
-          .send({ topic, acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })
-          .catch((error: unknown) => (hasType(error, ...PRODUCER_STATE_ERRORS) ? resetProducer(error) : Promise.reject(error)));
-      }
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      queued.push({ topic, messages, bytes: messages.reduce((n, m) => n + sizeOf(m), 0), resolve, reject });
+      if (!draining) void drain();
     });
+  };
+
+  const drain = async (): Promise<void> => {
+    draining = true;
+    while (queued.length > 0) {
+      const waiting = queued;
+      queued = [];
+      for (const group of runsOfSize(waiting, (p) => p.bytes, MAX_REQUEST_BYTES)) await sendGroup(group);
+    }
+    draining = false;
+  };
+
+  // Settles every publish of the group. When the broker refuses a record of a shared
+  // request, each publish is sent again alone, so that only the one at fault fails; by a
+  // new producer, since the partitions it accepted moved their sequence numbers on.
+  const sendGroup = async (group: QueuedPublish[]): Promise<void> => {
+    try {
+      await producerConnected();
+      await (group.length === 1 ? sendAlone(group[0]!) : sendTogether(group));
+      for (const p of group) p.resolve();
+    } catch (error) {
+      if (group.length > 1 && refusesRecords(error)) {
+        await replaceProducer();
+        for (const p of group) await sendGroup([p]);
+        return;
+      }
+      for (const p of group) p.reject(error);
+    }
+  };
+
+  const orNewProducer = (error: unknown): Promise<never> =>
+    hasType(error, ...PRODUCER_STATE_ERRORS) ? resetProducer(error) : Promise.reject(error);
+
+  // One request per chunk, in order: the broker refuses a record batch above its limit (1 MiB
+  // by default), and kafkajs puts all of a partition's messages of one send in one batch.
+  const sendAlone = async ({ topic, messages }: QueuedPublish): Promise<void> => {
+    for (const chunk of runsOfSize(messages, sizeOf, MAX_REQUEST_BYTES)) {
+      await producer.send({ topic, acks: -1, messages: chunk.map(toKafkaMessage) }).catch(orNewProducer);
+    }
+  };
+
+  // Publishes under MAX_REQUEST_BYTES together; each topic's messages keep the callers' order.
+  const sendTogether = async (group: QueuedPublish[]): Promise<void> => {
+    const perTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of group) {
+      const list = perTopic.get(topic) ?? [];
+      for (const m of messages) list.push(toKafkaMessage(m));
+      perTopic.set(topic, list);
+    }
+    await producer
+      .sendBatch({ acks: -1, topicMessages: [...perTopic].map(([topic, messages]) => ({ topic, messages })) })
+      .catch(orNewProducer);
   };
 
   const createTopics = async (specs: TopicSpec[]): Promise<void> => {
@@ -351,6 +398,26 @@ const runSubscription = (
       return stopped;
     },
   };
+};
+
+interface QueuedPublish {
+  topic: string;
+  messages: OutgoingMessage[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const toKafkaMessage = (m: OutgoingMessage): Message => ({ key: m.key, value: m.value, headers: m.headers });
+
+const RECORD_REFUSALS = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP'];
+
+// The broker refused records (or one could not be encoded): about a message, not the connection.
+const refusesRecords = (error: unknown, depth = 0): boolean => {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  if (hasType(error, ...RECORD_REFUSALS) || error instanceof TypeError || error instanceof RangeError) return true;
+  const e = error as { cause?: unknown; originalError?: unknown };
+  return refusesRecords(e.cause, depth + 1) || refusesRecords(e.originalError, depth + 1);
 };
 
 const sizeOf = (m: OutgoingMessage): number =>

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { silentLogger } from '../src/bus-logger.js';
 import { describeEventBusConformance } from '../src/conformance/event-bus.conformance.js';
@@ -70,5 +71,54 @@ describe('kafkajs event bus concurrency', () => {
     onTestFinished(() => sub.stop());
     await vi.waitFor(() => expect(delivered).toHaveLength(30), { timeout: 30_000, interval: 50 });
     expect(together).toBe(true);
+  });
+});
+
+describe('kafkajs event bus publishing', () => {
+  it('sends publishes made at once together, in order per key, and fails only the one the broker refuses', async ({ onTestFinished }) => {
+    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `publish-${randomUUID().slice(0, 8)}`, logger: silentLogger });
+    onTestFinished(() => bus.close());
+    const [first, second] = [`publish-a-${randomUUID().slice(0, 8)}`, `publish-b-${randomUUID().slice(0, 8)}`];
+    // `first` takes records of at most 2 KB: the broker refuses a larger one (MESSAGE_TOO_LARGE).
+    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: first, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '2048' }] }],
+    });
+    await bus.createTopics([{ topic: second, partitions: 1 }]);
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        i === 17
+          ? bus.publish(first, [{ key: 'k0', value: 'x'.repeat(10_000) }])
+          : bus.publish(i % 2 === 0 ? first : second, [{ key: `k${i % 3}`, value: `v${i}` }]),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map((_, i) => (i === 17 ? 'rejected' : 'fulfilled')));
+
+    const received = new Map<string, string[]>();
+    const sub = await bus.subscribe({
+      groupId: first,
+      topics: [first, second],
+      handler: async (batch) => {
+        for (const m of batch.messages) {
+          const key = `${batch.topic}/${m.key}`;
+          // A shared request the broker refused in part is sent again: duplicates, never gaps.
+          const seen = received.get(key) ?? [];
+          if (!seen.includes(m.value!.toString())) received.set(key, [...seen, m.value!.toString()]);
+        }
+        return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+      },
+    });
+    onTestFinished(() => sub.stop());
+    const expected = new Map<string, string[]>();
+    for (let i = 0; i < 40; i++) {
+      if (i === 17) continue;
+      const key = `${i % 2 === 0 ? first : second}/k${i % 3}`;
+      expected.set(key, [...(expected.get(key) ?? []), `v${i}`]);
+    }
+    await vi.waitFor(() => expect(received).toEqual(expected), { timeout: 30_000, interval: 50 });
   });
 });
