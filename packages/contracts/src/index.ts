@@ -9,3 +9,6 @@ export * from './profile-change.js';
 export * from './scoring-model.js';
 export * from './api.js';
 export * from './json-schemas.js';
+export * from './public-urls.js';
+export * from './topics.js';
+export * from './asyncapi.js';

@@ -17,30 +17,41 @@ export const ExplanationItem = z.object({
 });
 export type ExplanationItem = z.infer<typeof ExplanationItem>;
 
-/** CloudEvents 1.0 structured event on `segment-membership.v1` (DESIGN §3). */
+/** The `data` of a membership CloudEvent: the schema its `dataschema` names. */
+export const MembershipEventData = z.object({
+  customerId: z.string(),
+  segmentId: z.string(),
+  segmentVersion: z.number().int(),
+  segmentName: z.string(),
+  reason: MembershipReason,
+  causationEventId: z.string().nullable(),
+  eventTime: z.iso.datetime().nullable(),
+  profileVersion: z.number().int().nullable(),
+  explanation: z.array(ExplanationItem),
+});
+export type MembershipEventData = z.infer<typeof MembershipEventData>;
+
+/**
+ * CloudEvents 1.0 structured event on `segment-membership.v1` (DESIGN §3). `source` and
+ * `dataschema` are absolute URLs under the deployment's public URL (see membershipEventOrigin).
+ */
 export const MembershipEvent = z.object({
   specversion: z.literal('1.0'),
-  id: z.string(),
-  source: z.literal('segflow/segment'),
+  id: z.string().min(1),
+  source: z.url(),
   type: z.enum(MEMBERSHIP_EVENT_TYPES),
   subject: z.string(),
   time: z.iso.datetime(),
   datacontenttype: z.literal('application/json'),
-  data: z.object({
-    customerId: z.string(),
-    segmentId: z.string(),
-    segmentVersion: z.number().int(),
-    segmentName: z.string(),
-    reason: MembershipReason,
-    causationEventId: z.string().nullable(),
-    eventTime: z.iso.datetime().nullable(),
-    profileVersion: z.number().int().nullable(),
-    explanation: z.array(ExplanationItem),
-  }),
+  dataschema: z.url(),
+  data: MembershipEventData,
 });
 export type MembershipEvent = z.infer<typeof MembershipEvent>;
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+
+/** Kafka header of a membership event: when segflow received what caused it (ISO-8601). */
+export const RECEIVED_AT_HEADER = 'segflow-received-at';
 
 /** Deterministic id: a republished change carries the same id. */
 export const membershipEventId = (segmentId: string, customerId: string, seq: number | bigint): string =>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@segflow/observability';
 import { LifecycleThresholds } from '@segflow/contracts';
-import { BaseConfig, httpSettings, lifecycleEnv, topicsFor } from './base-config.js';
+import { BaseConfig, contractSettings, httpSettings, lifecycleEnv, topicsFor } from './base-config.js';
 
 describe('service configuration', () => {
   it('defaults to the local infrastructure', () => {
@@ -79,5 +79,30 @@ describe('HTTP settings', () => {
     expect(trust('10.0.0.0/8, loopback,::1')).toEqual(['10.0.0.0/8', 'loopback', '::1']);
     expect(() => trust('10.0.0.0/8,proxy.internal')).toThrow('SEGFLOW_TRUST_PROXY: expected true, false, a number of hops or addresses/CIDRs, not proxy.internal');
     expect(() => parseConfig(BaseConfig, { SEGFLOW_RATE_LIMIT_PER_MINUTE: '-1' })).toThrow('SEGFLOW_RATE_LIMIT_PER_MINUTE');
+  });
+});
+
+describe('SEGFLOW_PUBLIC_URL', () => {
+  const settings = (env: Record<string, string>) => contractSettings(parseConfig(BaseConfig, env));
+
+  it('defaults to localhost on PORT, and gives the AsyncAPI document the namespace and brokers', () => {
+    expect(settings({ PORT: '8080', SEGFLOW_NAMESPACE: 'qa.', KAFKA_BROKERS: 'a:1,b:2' })).toEqual({
+      publicUrl: 'http://localhost:8080',
+      namespace: 'qa.',
+      kafkaBrokers: ['a:1', 'b:2'],
+    });
+  });
+
+  it('takes an http(s) URL with an optional path prefix, without its trailing slash', () => {
+    expect(settings({ SEGFLOW_PUBLIC_URL: 'https://segflow.example.com/' }).publicUrl).toBe('https://segflow.example.com');
+    expect(settings({ SEGFLOW_PUBLIC_URL: ' https://api.example.com:8443/segflow// ' }).publicUrl).toBe('https://api.example.com:8443/segflow');
+  });
+
+  it('stops the service at start with a message naming the variable', () => {
+    for (const bad of ['segflow.example.com', 'localhost:3000', 'ftp://example.com', 'https://example.com/?x=1', 'https://example.com/#top', 'https://user:secret@example.com', '']) {
+      expect(() => parseConfig(BaseConfig, { SEGFLOW_PUBLIC_URL: bad }), bad).toThrow(
+        'SEGFLOW_PUBLIC_URL: expected an absolute http(s) URL without query, fragment or credentials, such as https://segflow.example.com',
+      );
+    }
   });
 });

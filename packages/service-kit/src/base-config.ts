@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LifecycleThresholds } from '@segflow/contracts';
+import type { AsyncApiSettings } from '@segflow/contracts';
 import { jsonEnv } from '@segflow/observability';
 import { apiKeysEnv } from './auth.js';
 import { DEFAULT_RATE_LIMITS } from './rate-limits.js';
@@ -23,6 +24,20 @@ const trustProxy = z
 
 /** fastify's `trustProxy`, as SEGFLOW_TRUST_PROXY gives it. */
 export type TrustProxy = boolean | number | string[];
+
+// A base URL as users reach the deployment: scheme, host, port and an optional path prefix
+// (behind a proxy), normalised without a trailing slash so that paths append to it.
+const publicUrl = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'expected an absolute http(s) URL without query, fragment or credentials, such as https://segflow.example.com' });
+      return z.NEVER;
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
 
 const brokerList = z
   .string()
@@ -62,6 +77,12 @@ export const baseEnv = {
    * comma-separated list of proxy addresses/CIDRs.
    */
   SEGFLOW_TRUST_PROXY: trustProxy.default(false),
+  /**
+   * Where users reach this deployment, e.g. https://segflow.example.com: the base of the
+   * JSON Schemas' `$id`s, the AsyncAPI document and the membership CloudEvents' `source`
+   * and `dataschema`. Unset: http://localhost:<PORT>.
+   */
+  SEGFLOW_PUBLIC_URL: publicUrl.optional(),
 };
 export const BaseConfig = z.object(baseEnv);
 
@@ -72,18 +93,16 @@ export const lifecycleEnv = {
 };
 export type BaseConfig = z.infer<typeof BaseConfig>;
 
-/** The topic names of DESIGN §1, under a namespace. */
-export const topicsFor = (namespace: string) => ({
-  purchase: `${namespace}events.purchase.v1`,
-  pageView: `${namespace}events.page-view.v1`,
-  emailOpen: `${namespace}events.email-open.v1`,
-  traits: `${namespace}events.traits.v1`,
-  customerEvents: `${namespace}customer-events.v1`,
-  dlq: `${namespace}customer-events.dlq.v1`,
-  profileChanges: `${namespace}profile-changes.v1`,
-  membership: `${namespace}segment-membership.v1`,
+// Topic and group names are part of the published contract (the AsyncAPI document names them).
+export { groupFor, topicsFor } from '@segflow/contracts';
+export type { Topics } from '@segflow/contracts';
+
+/** What `/docs/asyncapi.json` and `/schemas/` describe, out of a parsed configuration. */
+export const contractSettings = (config: BaseConfig): AsyncApiSettings => ({
+  publicUrl: config.SEGFLOW_PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  namespace: config.SEGFLOW_NAMESPACE,
+  kafkaBrokers: config.KAFKA_BROKERS,
 });
-export type Topics = ReturnType<typeof topicsFor>;
 
 /** The lag monitor's settings out of a parsed configuration. */
 export const lagSettings = (config: BaseConfig): LagSettings => ({
@@ -107,5 +126,3 @@ export interface LagSettings {
   window: number;
   stoppedAfterMs: number;
 }
-
-export const groupFor = (namespace: string, service: string): string => `${namespace}segflow-${service}`;

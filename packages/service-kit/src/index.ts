@@ -7,6 +7,7 @@ export * from './run.js';
 export * from './lag-monitor.js';
 export * from './lag-report.js';
 export * from './ops-routes.js';
+export * from './contract-routes.js';
 export * from './measured-batches.js';
 export * from './work-loop.js';
 export * from './consumer-health.js';

@@ -1,3 +1,5 @@
+import { DEFAULT_ASYNCAPI_SETTINGS } from '@segflow/contracts';
+import type { AsyncApiSettings } from '@segflow/contracts';
 import type { EventBus } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
@@ -10,6 +12,7 @@ import { healthRoutes } from './health.js';
 import { createLagMonitor } from './lag-monitor.js';
 import type { LagMonitor } from './lag-monitor.js';
 import { opsRoutes } from './ops-routes.js';
+import { contractRoutes } from './contract-routes.js';
 import type { ServiceModule } from './service.js';
 
 /** Something to close last, after the services stopped (pools, clients). */
@@ -19,20 +22,25 @@ export interface Resource {
 }
 
 /**
- * Mounts the modules' routes, the health endpoints, `/metrics` and `/v1/ops/consumer-lag`
- * on one fastify app (no listen). Without `metrics`, a registry of its own serves `/metrics`.
+ * Mounts the modules' routes, the health endpoints, `/metrics`, `/v1/ops/consumer-lag`,
+ * `/docs/asyncapi.json` and `/schemas/` on one fastify app (no listen). Without `metrics`,
+ * a registry of its own serves `/metrics`; without `contracts`, the documents describe
+ * `pnpm start`'s defaults.
  */
 export const buildApp = async (
   options: HttpAppOptions & {
     modules: ServiceModule[];
     metrics?: SegflowMetrics;
     lag?: LagMonitor;
+    /** What the AsyncAPI document and JSON Schemas describe; `contractSettings(config)` gives it. */
+    contracts?: AsyncApiSettings;
   },
 ): Promise<HttpApp> => {
   const { log, title, description, apiKeys, rateLimit, redis, trustProxy } = options;
   const app = await createHttpApp({ log, title, description, apiKeys, rateLimit, redis, trustProxy });
   await app.register(healthRoutes(options.modules));
   await app.register(opsRoutes({ metrics: options.metrics ?? createMetrics({ defaultMetrics: false }), lag: options.lag }));
+  await app.register(contractRoutes(options.contracts ?? DEFAULT_ASYNCAPI_SETTINGS));
   for (const module of options.modules) await app.register(module.routes);
   return app;
 };
@@ -99,6 +107,8 @@ export const runServices = async (options: {
   apiKeys: ApiKey[] | null;
   /** See HttpAppOptions; `httpSettings(config)` gives rateLimit and trustProxy. */
   rateLimit?: RateLimitSettings | false;
+  /** See buildApp; `contractSettings(config)` gives it. */
+  contracts?: AsyncApiSettings;
   redis?: RateLimitRedis | null;
   trustProxy?: TrustProxy;
 }): Promise<{ app: HttpApp; shutdown: (signal: string) => Promise<void> }> => {

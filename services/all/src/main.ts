@@ -8,7 +8,7 @@ import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { ProfileDb } from '@segflow/profile';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
-import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
 import { AllConfig } from './config.js';
 
@@ -52,6 +52,7 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
     ...httpSettings(config),
+    contracts: contractSettings(config),
     // Rate-limit counters in Redis: every instance of the deployment shares the budgets.
     redis,
     modules: [
@@ -61,7 +62,7 @@ runMain(async () => {
         rfmIntervalMs: config.SEGFLOW_RFM_INTERVAL_MS,
         lifecycle: config.SEGFLOW_LIFECYCLE,
         dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
-      createSegmentService({ ...shared, db: segmentDb, databaseUrl, redis, lifecycle: config.SEGFLOW_LIFECYCLE }),
+      createSegmentService({ ...shared, db: segmentDb, databaseUrl, redis, lifecycle: config.SEGFLOW_LIFECYCLE, publicUrl: contractSettings(config).publicUrl }),
     ],
     metrics,
     bus,

@@ -1,6 +1,6 @@
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createIngestService } from './app.js';
 import { IngestConfig } from './config.js';
 
@@ -26,6 +26,7 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
     ...httpSettings(config),
+    contracts: contractSettings(config),
     modules: [ingest],
     metrics,
     bus,

@@ -1,7 +1,7 @@
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import { createProfileService } from './app.js';
 import { ProfileConfig } from './config.js';
@@ -40,6 +40,7 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
     ...httpSettings(config),
+    contracts: contractSettings(config),
     modules: [profile],
     metrics,
     bus,

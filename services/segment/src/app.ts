@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { migrateToLatest, readOutboxBacklog, resilientBatchHandler, sharedMigrations, startOutboxRelay, startPositions } from '@segflow/db';
 import type { OutboxRelay } from '@segflow/db';
+import { DEFAULT_PUBLIC_URL } from '@segflow/contracts';
 import type { EventBus, Subscription } from '@segflow/kafka';
 import { createMetrics } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
@@ -42,6 +43,8 @@ export interface SegmentDeps {
   now?: () => Date;
   /** Lifecycle thresholds for rules on `lifecycleStage`; the defaults when not given. */
   lifecycle?: LifecycleConfig;
+  /** SEGFLOW_PUBLIC_URL: the base of the CloudEvents' `source` and `dataschema`; DEFAULT_PUBLIC_URL when not given. */
+  publicUrl?: string;
 }
 
 export const migrateSegment = async (db: Kysely<SegmentDb>): Promise<void> => {
@@ -67,7 +70,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   let scheduler: TimeScheduler | null = null;
   let untrackDue: (() => void) | null = null;
   const compile = segmentCompiler(deps.lifecycle);
-  const decisions = membershipDecisions({ membershipTopic: topics.membership, cache, log });
+  const decisions = membershipDecisions({ membershipTopic: topics.membership, publicUrl: deps.publicUrl ?? DEFAULT_PUBLIC_URL, cache, log });
 
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
 import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
-import { httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
+import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { createSegmentService } from './app.js';
 import { SegmentConfig } from './config.js';
 import { redisOptions } from './data-access/redis-options.js';
@@ -21,6 +21,7 @@ runMain(async () => {
     db,
     databaseUrl,
     lifecycle: config.SEGFLOW_LIFECYCLE,
+    publicUrl: contractSettings(config).publicUrl,
     redis,
     bus,
     log,
@@ -37,6 +38,7 @@ runMain(async () => {
     shutdownTimeoutMs: config.SEGFLOW_SHUTDOWN_TIMEOUT_MS,
     apiKeys: config.SEGFLOW_API_KEYS,
     ...httpSettings(config),
+    contracts: contractSettings(config),
     // The segment cache's Redis also holds the rate-limit counters, shared by every instance.
     redis,
     modules: [segment],

@@ -1,4 +1,4 @@
-import { CLOUDEVENTS_CONTENT_TYPE } from '@segflow/contracts';
+import { CLOUDEVENTS_CONTENT_TYPE, membershipEventOrigin, RECEIVED_AT_HEADER } from '@segflow/contracts';
 import type { MembershipReason } from '@segflow/contracts';
 import { enqueueOutbox } from '@segflow/db';
 import type { Transaction } from 'kysely';
@@ -13,9 +13,6 @@ import { planMemberships } from '../domain/plan-memberships.js';
 import { cacheEntries } from './cache-entries.js';
 
 export const SEGMENT_OUTBOX = 'segment';
-
-/** Kafka header of a membership event: when segflow received what caused it (ISO-8601). */
-export const RECEIVED_AT_HEADER = 'segflow-received-at';
 
 /** What caused a customer's changes, as the CloudEvents tell it. */
 export interface MembershipCause {
@@ -51,7 +48,8 @@ export interface EvaluationOutcome {
  * profile-change consumer, the time scheduler, the backfill runner) only choose whom to
  * evaluate against which segments, and store the next-evaluation instants their way.
  */
-export const membershipDecisions = (deps: { membershipTopic: string; cache: MembershipCache; log: Logger }) => {
+export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: string; cache: MembershipCache; log: Logger }) => {
+  const origin = membershipEventOrigin(deps.publicUrl);
   const announce = async (trx: Transaction<SegmentDb>, decisions: MembershipDecision[], reason: MembershipReason, now: Date, causeOf: (customerId: string) => MembershipCause = () => NO_CAUSE) =>
     enqueueOutbox(
       trx,
@@ -61,7 +59,7 @@ export const membershipDecisions = (deps: { membershipTopic: string; cache: Memb
         return {
           topic: deps.membershipTopic,
           key: decision.customerId,
-          value: JSON.stringify(toMembershipEvent(decision, { reason, decidedAt: now, ...cause })),
+          value: JSON.stringify(toMembershipEvent(decision, { origin, reason, decidedAt: now, ...cause })),
           headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...(receivedAt ? { [RECEIVED_AT_HEADER]: receivedAt } : {}) },
         };
       }),

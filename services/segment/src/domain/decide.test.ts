@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileState } from '@segflow/contracts';
-import { MembershipEvent } from '@segflow/contracts';
+import { MembershipEvent, membershipEventOrigin } from '@segflow/contracts';
 import { emptyProfile } from '@segflow/profile-model';
 import { decideMemberships, nextEvaluationAt, segmentCompiler, segmentIndex, toMembershipEvent } from './decide.js';
 
@@ -39,6 +39,7 @@ describe('membership decisions', () => {
   it('announces a decision as a valid CloudEvent with a deterministic id', () => {
     const [decision] = decideMemberships([loyal], null, at(snapshot(3)), new Map());
     const event = toMembershipEvent(decision!, {
+      origin: membershipEventOrigin('https://segflow.example.com'),
       reason: 'event',
       decidedAt: new Date('2026-11-23T10:00:00.123Z'),
       causationEventId: 'evt-981',
@@ -46,7 +47,14 @@ describe('membership decisions', () => {
       profileVersion: 3,
     });
     expect(MembershipEvent.parse(event)).toEqual(event);
-    expect(event).toMatchObject({ id: 'loyal:c-42:1', type: 'segflow.segment.entered', subject: 'c-42', data: { segmentVersion: 2, reason: 'event' } });
+    expect(event).toMatchObject({
+      id: 'loyal:c-42:1',
+      source: 'https://segflow.example.com/v1/segments',
+      dataschema: 'https://segflow.example.com/schemas/membership-event-data.json',
+      type: 'segflow.segment.entered',
+      subject: 'c-42',
+      data: { segmentVersion: 2, reason: 'event' },
+    });
   });
 });
 

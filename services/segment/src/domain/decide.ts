@@ -126,10 +126,14 @@ export const nextEvaluationAt = (segments: ActiveSegment[], profile: ProfileStat
   return flips.length === 0 ? null : Math.min(...flips);
 };
 
-/** The CloudEvent announcing a decision; its id is deterministic in (segment, customer, seq). */
+/**
+ * The CloudEvent announcing a decision; its id is deterministic in (segment, customer, seq),
+ * its `source` and `dataschema` are the deployment's (see membershipEventOrigin).
+ */
 export const toMembershipEvent = (
   decision: MembershipDecision,
   context: {
+    origin: { source: string; dataschema: string };
     reason: MembershipReason;
     decidedAt: Date;
     causationEventId: string | null;
@@ -139,11 +143,12 @@ export const toMembershipEvent = (
 ): MembershipEvent => ({
   specversion: '1.0',
   id: membershipEventId(decision.segment.id, decision.customerId, decision.seq),
-  source: 'segflow/segment',
+  source: context.origin.source,
   type: decision.isMember ? 'segflow.segment.entered' : 'segflow.segment.exited',
   subject: decision.customerId,
   time: context.decidedAt.toISOString(),
   datacontenttype: 'application/json',
+  dataschema: context.origin.dataschema,
   data: {
     customerId: decision.customerId,
     segmentId: decision.segment.id,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '@segflow/observability';
-import { RECEIVED_AT_HEADER } from '../../application/evaluate-memberships.js';
+import { RECEIVED_AT_HEADER } from '@segflow/contracts';
 import { observeEventToSegment } from './membership-published.js';
 
 describe('event-to-segment latency', () => {

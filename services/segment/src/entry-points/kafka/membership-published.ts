@@ -1,5 +1,5 @@
 import type { SegflowMetrics } from '@segflow/observability';
-import { RECEIVED_AT_HEADER } from '../../application/evaluate-memberships.js';
+import { RECEIVED_AT_HEADER } from '@segflow/contracts';
 
 /**
  * The outbox relay's `onPublished` hook for the segment producer: observes
