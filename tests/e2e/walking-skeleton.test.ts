@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PUBLIC_URL, membershipEventOrigin } from '@segflow/contracts';
+import { membershipEventOrigin } from '@segflow/contracts';
 import type { MembershipEvent } from '@segflow/contracts';
 import { readDlqHeaders } from '@segflow/kafka';
 import { uniqueName } from '@segflow/testkit';
@@ -46,7 +46,7 @@ describe('pipeline: events in, segment membership out', () => {
       specversion: '1.0',
       id: `frequent-buyers:${customerId}:1`,
       type: 'segflow.segment.entered',
-      ...membershipEventOrigin(DEFAULT_PUBLIC_URL),
+      ...membershipEventOrigin(system.publicUrl),
       data: { customerId, segmentId: 'frequent-buyers', segmentName: 'Frequent buyers', segmentVersion: 1, reason: 'event', profileVersion: 3 },
     });
     // `was` is the count in the previous snapshot the segment service saw (1 or 2, or null

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
@@ -43,6 +45,8 @@ export const collect = async (bus: EventBus, topic: string): Promise<Collector> 
 
 export interface TestSystem {
   url: string;
+  /** SEGFLOW_PUBLIC_URL of the system: its own URL, so that the served documents and the CloudEvents point at it. */
+  publicUrl: string;
   namespace: string;
   topics: Topics;
   databaseUrl: string;
@@ -96,21 +100,25 @@ export const startSystem = async (
   const kafkaBrokers = options.kafkaBrokers ?? options.shareWith?.kafkaBrokers ?? inject('kafkaBrokers');
   const bus = createKafkaEventBus({ brokers: kafkaBrokers, clientId: 'segflow-test', logger: log });
   const metrics = createMetrics({ defaultMetrics: false });
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
   const shared = { bus, log, topics, namespace, partitions: 3, metrics };
   const modules: ServiceModule[] = [];
   if (wanted.has('ingest')) modules.push(createIngestService(shared));
   if (wanted.has('profile')) modules.push(createProfileService({ ...shared, db: profileDb, databaseUrl: database.url, baseCurrency: 'EUR', fxRates: { USD: 0.9 }, lifecycle: options.lifecycle }));
-  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize, lifecycle: options.lifecycle }));
+  if (wanted.has('segment')) modules.push(createSegmentService({ ...shared, db: segmentDb, databaseUrl: database.url, redis, backfillPageSize: options.backfillPageSize, lifecycle: options.lifecycle, publicUrl }));
   const groups = modules.flatMap((m) => m.consumerGroups ?? []);
   const lag = createLagMonitor({ bus, groups, metrics, log, settings: options.lag ?? { intervalMs: 1_000, window: 10, stoppedAfterMs: 300_000 } });
   // Rate limits as deployed: counters in Redis, under the system's namespace (shareWith instances share them).
   const rateLimit = { ...DEFAULT_RATE_LIMITS, keyPrefix: `${namespace}segflow-rate-limit:` };
-  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag, rateLimit, redis });
+  const contracts = { publicUrl, namespace, kafkaBrokers };
+  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag, rateLimit, redis, contracts });
   for (const module of modules) await module.start();
   lag.start();
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await app.listen({ host: '127.0.0.1', port });
   return {
     url: address,
+    publicUrl,
     namespace,
     topics,
     databaseUrl: database.url,
@@ -134,6 +142,18 @@ export const startSystem = async (
     },
   };
 };
+
+// A port the kernel just handed out and took back: the system's URL is known before it
+// listens, since the CloudEvents and served documents name it.
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 
 /** JSON over real HTTP. */
 export const http = async (method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> => {
