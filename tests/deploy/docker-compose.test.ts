@@ -13,7 +13,7 @@ import { createMetrics } from '@segflow/observability';
 const compose = parse(readFileSync(fileURLToPath(new URL('../../docker-compose.yml', import.meta.url)), 'utf8'), { merge: true }) as {
   services: Record<
     string,
-    { environment?: Record<string, string | number>; command?: string[]; depends_on?: Record<string, unknown> | string[]; image?: string; volumes?: string[] }
+    { environment?: Record<string, string | number>; command?: string[]; depends_on?: Record<string, unknown> | string[]; image?: string; volumes?: string[]; ports?: string[] }
   >;
 };
 const deployFile = (name: string) => readFileSync(fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url)), 'utf8');
@@ -34,6 +34,9 @@ describe('docker-compose.yml', () => {
     expect(env.KAFKA_BROKERS).toBe('kafka:9092');
     expect(env.DATABASE_URL).toContain('@postgres:5432/');
     expect(env.REDIS_URL).toBe('redis://redis:6379');
+    // Its documents and CloudEvents name the address the host reaches it at.
+    const hostPort = String(service!.ports?.[0]).split(':')[0];
+    expect(env.SEGFLOW_PUBLIC_URL).toBe(`http://localhost:${hostPort}`);
   });
 
   it.each(services)('runs %s from its own entry point once its dependencies are healthy', (name) => {
