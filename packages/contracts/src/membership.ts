@@ -1,19 +1,29 @@
 import { z } from 'zod';
-import { RuleOp } from './rules.js';
+import { CompareTo, RuleOp, TrendMeasure } from './rules.js';
 
 export const MEMBERSHIP_EVENT_TYPES = ['segflow.segment.entered', 'segflow.segment.exited'] as const;
 export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased']);
 export type MembershipReason = z.infer<typeof MembershipReason>;
 
-/** One condition whose result flipped, with the value now and before. */
+/** The two figures a trend compares: its current window and the period before it. */
+export const TrendPeriods = z.object({ current: z.number(), previous: z.number() });
+
+/**
+ * One condition whose result flipped, with the value now and before. A trend condition
+ * also names its `compareTo` and `measure`, and gives in `periods` the two figures behind
+ * `actual` and `was`.
+ */
 export const ExplanationItem = z.object({
   path: z.string(),
   field: z.string(),
   window: z.string().optional(),
+  compareTo: CompareTo.optional(),
+  measure: TrendMeasure.optional(),
   op: RuleOp,
   value: z.unknown(),
   actual: z.unknown(),
   was: z.unknown(),
+  periods: z.object({ actual: TrendPeriods, was: TrendPeriods.nullable() }).optional(),
 });
 export type ExplanationItem = z.infer<typeof ExplanationItem>;
 

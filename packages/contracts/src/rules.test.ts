@@ -72,6 +72,37 @@ describe('segment rule schema', () => {
     }
   });
 
+  it('accepts a trend: spend over a window compared with the period before it, in one rule with its count', () => {
+    const rule = {
+      all: [
+        { field: 'purchase.total', window: '90d', compareTo: { window: '90d' }, measure: 'ratio', op: 'lt', value: 0.5 },
+        { field: 'purchase.count', window: '90d', compareTo: { window: '90d' }, measure: 'previous', op: 'gte', value: 2 },
+        { field: 'purchase.total', window: '7d', compareTo: { window: '21d' }, measure: 'difference', op: 'between', value: [-10, 10], where: { category: 'shoes' } },
+        { field: 'purchase.total', window: '200d', compareTo: { window: '200d' }, measure: 'current', op: 'exists' },
+      ],
+    };
+    expect(pathsOf(rule)).toEqual([]);
+  });
+
+  it.each([
+    [{ field: 'purchase.avgOrderValue', window: '90d', compareTo: { window: '90d' }, measure: 'ratio', op: 'lt', value: 1 }, 'rule.compareTo'],
+    [{ field: 'pageView.count', window: '90d', compareTo: { window: '90d' }, measure: 'ratio', op: 'lt', value: 1 }, 'rule.compareTo'],
+    [{ field: 'purchase.total', compareTo: { window: '90d' }, measure: 'ratio', op: 'lt', value: 1 }, 'rule.window'],
+    [{ field: 'purchase.total', window: '90d', compareTo: { window: '3w' }, measure: 'ratio', op: 'lt', value: 1 }, 'rule.compareTo.window'],
+    [{ field: 'purchase.total', window: '365d', compareTo: { window: '365d' }, measure: 'ratio', op: 'lt', value: 1 }, 'rule.compareTo.window'],
+    [{ field: 'purchase.total', window: '90d', compareTo: { window: '90d' }, op: 'lt', value: 1 }, 'rule.measure'],
+    [{ field: 'purchase.total', window: '90d', measure: 'ratio', op: 'lt', value: 1 }, 'rule.measure'],
+    [{ field: 'purchase.total', window: '90d', compareTo: { window: '90d' }, measure: 'share', op: 'lt', value: 1 }, 'rule.measure'],
+    [{ field: 'purchase.total', window: '90d', compareTo: { window: '90d' }, measure: 'ratio', op: 'withinLast', value: '1d' }, 'rule.op'],
+  ])('rejects the trend %j at %s', (condition, path) => {
+    expect(pathsOf(condition)).toEqual([path]);
+  });
+
+  it('keeps measure beside compareTo, not inside it', () => {
+    const condition = { field: 'purchase.total', window: '90d', compareTo: { window: '90d', measure: 'ratio' }, op: 'lt', value: 1 };
+    expect(pathsOf(condition)).toEqual(['rule.compareTo.measure', 'rule.measure']);
+  });
+
   it('rejects an empty all and an unknown key', () => {
     expect(pathsOf({ all: [] })).toEqual(['rule.all']);
     expect(pathsOf({ field: 'purchase.count', op: 'gt', value: 1, extra: true })).toEqual(['rule.extra']);

@@ -4,7 +4,7 @@ import { LIMITS, ruleTooBig, safeText } from './limits.js';
 /**
  * The segment rule language (DESIGN §5):
  *   Rule      = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Condition
- *   Condition = { field, op, value?, window?, where? }
+ *   Condition = { field, op, value?, window?, where?, compareTo?, measure? }
  * Each field has a kind, and each kind accepts a set of operators; a condition that
  * mixes them is rejected with the path of the offending key.
  */
@@ -13,8 +13,8 @@ export type FieldKind = 'number' | 'time' | 'string' | 'trait';
 /** Fields other than `traits.<name>`, with their kind and what may qualify them. */
 export const RULE_FIELDS = {
   age: { kind: 'number' },
-  'purchase.count': { kind: 'number', window: true, where: ['category'] },
-  'purchase.total': { kind: 'number', window: true, where: ['category'] },
+  'purchase.count': { kind: 'number', window: true, trend: true, where: ['category'] },
+  'purchase.total': { kind: 'number', window: true, trend: true, where: ['category'] },
   'purchase.avgOrderValue': { kind: 'number', window: true, where: ['category'] },
   'purchase.firstAt': { kind: 'time' },
   'purchase.lastAt': { kind: 'time' },
@@ -28,7 +28,7 @@ export const RULE_FIELDS = {
   'rfm.frequency': { kind: 'number' },
   'rfm.monetary': { kind: 'number' },
   'rfm.segment': { kind: 'string' },
-} as const satisfies Record<string, { kind: FieldKind; window?: boolean; where?: readonly ('category' | 'campaignId')[] }>;
+} as const satisfies Record<string, { kind: FieldKind; window?: boolean; trend?: boolean; where?: readonly ('category' | 'campaignId')[] }>;
 export type KnownField = keyof typeof RULE_FIELDS;
 export type RuleField = KnownField | `traits.${string}`;
 
@@ -57,6 +57,19 @@ export const durationMs = (text: string): number | null => {
   return ms <= MAX_DURATION_MS ? ms : null;
 };
 
+/**
+ * What a trend condition (one with `compareTo`) tests: the figure of the current window
+ * (`window`), of the period of `compareTo.window` just before it (`previous`), current ÷
+ * previous (`ratio`, null when previous is 0) or current − previous (`difference`).
+ */
+export const TREND_MEASURES = ['ratio', 'difference', 'current', 'previous'] as const;
+export const TrendMeasure = z.enum(TREND_MEASURES);
+export type TrendMeasure = z.infer<typeof TrendMeasure>;
+
+/** The period a trend compares against: the `window` long stretch that ends where the condition's window begins. */
+export const CompareTo = z.strictObject({ window: z.string() });
+export type CompareTo = z.infer<typeof CompareTo>;
+
 const scalar = z.union([safeText(1024), z.number(), z.boolean()]);
 
 export const Condition = z
@@ -66,10 +79,12 @@ export const Condition = z
     value: z.unknown().optional(),
     window: z.string().optional(),
     where: z.strictObject({ category: safeText(LIMITS.labelLength, 1).optional(), campaignId: safeText(LIMITS.idLength, 1).optional() }).optional(),
+    compareTo: CompareTo.optional(),
+    measure: TrendMeasure.optional(),
   })
   .superRefine((c, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const known = (RULE_FIELDS as Record<string, { kind: FieldKind; window?: boolean; where?: readonly string[] }>)[c.field];
+    const issue = (path: string | string[], message: string) => ctx.addIssue({ code: 'custom', path: typeof path === 'string' ? [path] : path, message });
+    const known = (RULE_FIELDS as Record<string, { kind: FieldKind; window?: boolean; trend?: boolean; where?: readonly string[] }>)[c.field];
     const isTrait = /^traits\.[A-Za-z0-9_.-]{1,128}$/.test(c.field);
     if (!known && !isTrait) {
       issue('field', `unknown field "${c.field}"; expected traits.<name> or one of ${Object.keys(RULE_FIELDS).join(', ')}`);
@@ -84,6 +99,17 @@ export const Condition = z
       if (!known?.window) issue('window', `${c.field} takes no window`);
       else if (durationMs(c.window) === null) issue('window', 'expected "<n>h" or "<n>d" between 1h and 400d');
     }
+    if (c.compareTo !== undefined) {
+      const current = c.window === undefined ? null : durationMs(c.window);
+      const previous = durationMs(c.compareTo.window);
+      if (!known?.trend) issue('compareTo', `${c.field} takes no compareTo; trends compare purchase.count or purchase.total`);
+      else if (c.window === undefined) issue('window', 'a condition with compareTo needs a window: the current period');
+      else if (previous === null) issue(['compareTo', 'window'], 'expected "<n>h" or "<n>d" between 1h and 400d');
+      else if (current !== null && current + previous > MAX_DURATION_MS) {
+        issue(['compareTo', 'window'], 'window and compareTo.window together span at most 400d, the bucket history a profile keeps');
+      }
+      if (c.measure === undefined) issue('measure', `a condition with compareTo needs a measure: one of ${TREND_MEASURES.join(', ')}`);
+    } else if (c.measure !== undefined) issue('measure', 'measure applies only to a condition with compareTo');
     for (const key of Object.keys(c.where ?? {})) {
       if (!(known?.where ?? []).includes(key)) issue(`where`, `${c.field} cannot be filtered by ${key}`);
     }
@@ -129,6 +155,8 @@ export type Condition = {
   value?: unknown;
   window?: string;
   where?: { category?: string; campaignId?: string };
+  compareTo?: CompareTo;
+  measure?: TrendMeasure;
 };
 
 export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Condition;

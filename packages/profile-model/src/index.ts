@@ -8,6 +8,8 @@ export { AHEAD_MINUTES, DAY_LEVEL_MS, HOUR_LEVEL_MS, MAX_SERIES_BUCKETS, MINUTE_
 export * from './size.js';
 export { effectiveWindowMs, windowCount, windowSum } from './windows.js';
 export type { ActivityMetric, Measure, Window, WindowWhere } from './windows.js';
+export { nextTrendChange, windowTrend } from './trends.js';
+export type { Trend, TrendQuery } from './trends.js';
 export {
   CAP_HORIZON_HALF_LIVES,
   CAP_HORIZON_MAX_MS,

@@ -12,6 +12,8 @@ export interface CompiledCondition {
   /** The first instant after `now` at which `test` may return another result; null if never. */
   nextChange: (profile: ProfileState, now: number) => number | null;
   timeDependent: boolean;
+  /** For a trend condition: the figures of both periods behind `read`. */
+  periods?: (profile: ProfileState, now: number) => { current: number; previous: number };
 }
 
 export interface CompiledRule {
@@ -124,9 +126,16 @@ const memoized = (key: string, read: (profile: ProfileState, now: number) => Fie
   return value;
 };
 
-// Conditions read the same value when they name the same field, window and filter under the same environment.
+// Conditions read the same value when they name the same field, window, filter and trend under the same environment.
 const readerKey = (condition: Condition, env: RuleEnvironment): string =>
-  JSON.stringify([condition.field, condition.window ?? null, condition.where ?? null, condition.field === 'leadScore' ? null : condition.field.startsWith('rfm.') ? env.rfmQuintiles : condition.field === 'lifecycleStage' ? (env.lifecycle ?? null) : null]);
+  JSON.stringify([
+    condition.field,
+    condition.window ?? null,
+    condition.where ?? null,
+    condition.field === 'leadScore' ? null : condition.field.startsWith('rfm.') ? env.rfmQuintiles : condition.field === 'lifecycleStage' ? (env.lifecycle ?? null) : null,
+    condition.compareTo?.window ?? null,
+    condition.measure ?? null,
+  ]);
 
 const compileCondition = (condition: Condition, path: string, env: RuleEnvironment): CompiledCondition => {
   const field = fieldReader(condition, env);
@@ -138,7 +147,15 @@ const compileCondition = (condition: Condition, path: string, env: RuleEnvironme
     const candidates = [reader.nextChange?.(p, now) ?? null, exit?.(reader.read(p, now), now) ?? null].filter((t): t is number => t !== null && t > now);
     return candidates.length === 0 ? null : Math.min(...candidates);
   };
-  return { path, condition, read: reader.read, test, nextChange, timeDependent: exit !== null || reader.nextChange !== undefined };
+  return {
+    path,
+    condition,
+    read: reader.read,
+    test,
+    nextChange,
+    timeDependent: exit !== null || reader.nextChange !== undefined,
+    ...(field.periods ? { periods: field.periods } : {}),
+  };
 };
 
 /**
@@ -196,6 +213,7 @@ export const nextFlip = (compiled: CompiledRule, profile: ProfileState, now: num
 /**
  * The conditions whose result differs between `before` and `after`, with the value now
  * and before: why a customer entered or left. `before` is null for a first evaluation.
+ * A trend condition adds its `compareTo`, `measure` and the figures of both periods.
  */
 export const explainChange = (
   compiled: CompiledRule,
@@ -208,8 +226,10 @@ export const explainChange = (
       path: c.path,
       field: c.condition.field,
       ...(c.condition.window ? { window: c.condition.window } : {}),
+      ...(c.condition.compareTo ? { compareTo: c.condition.compareTo, measure: c.condition.measure ?? 'ratio' } : {}),
       op: c.condition.op,
       value: c.condition.value,
       actual: c.read(after.profile, after.at),
       was: before === null ? null : c.read(before.profile, before.at),
+      ...(c.periods ? { periods: { actual: c.periods(after.profile, after.at), was: before === null ? null : c.periods(before.profile, before.at) } } : {}),
     }));

@@ -9,6 +9,7 @@ import {
   nextBirthday,
   nextLifecycleChange,
   nextRfmChange,
+  nextTrendChange,
   nextWindowChange,
   rfmInputs,
   rfmScores,
@@ -16,8 +17,9 @@ import {
   scoreCrossingAt,
   windowCount,
   windowSum,
+  windowTrend,
 } from '@segflow/profile-model';
-import type { LifecycleConfig } from '@segflow/profile-model';
+import type { LifecycleConfig, TrendQuery } from '@segflow/profile-model';
 import type { ActivityMetric, WindowWhere } from '@segflow/profile-model';
 
 export type FieldValue = string | number | boolean | string[] | null;
@@ -26,6 +28,8 @@ export type FieldValue = string | number | boolean | string[] | null;
 export interface FieldReader {
   read: (profile: ProfileState, now: number) => FieldValue;
   nextChange?: (profile: ProfileState, now: number) => number | null;
+  /** For a trend: the figures of both periods behind the value read (for explanations). */
+  periods?: (profile: ProfileState, now: number) => { current: number; previous: number };
 }
 
 /**
@@ -71,10 +75,32 @@ const lifetime = (state: ProfileState, metric: ActivityMetric, measure: 'count' 
   return dimension?.count ?? 0;
 };
 
+/** A count or total over a window compared with the period before it (`compareTo`), read as its `measure`. */
+const trendReader = (condition: Condition, metric: ActivityMetric, measure: 'count' | 'total'): FieldReader => {
+  const query: TrendQuery = {
+    metric,
+    measure: measure === 'count' ? 'count' : 'sum',
+    window: { ms: durationMs(condition.window!)! },
+    compareTo: { ms: durationMs(condition.compareTo!.window)! },
+    ...(condition.where ? { where: condition.where } : {}),
+  };
+  const pick = condition.measure ?? 'ratio';
+  const trend = (p: ProfileState, now: number) => windowTrend(p, query, now);
+  return {
+    read: (p, now) => trend(p, now)[pick],
+    nextChange: (p, now) => nextTrendChange(p, query, now),
+    periods: (p, now) => {
+      const { current, previous } = trend(p, now);
+      return { current, previous };
+    },
+  };
+};
+
 /** Counts, totals and averages, over a lifetime or a window, optionally for one category or campaign. */
 const behaviourReader = (condition: Condition, metric: ActivityMetric, measure: 'count' | 'total' | 'avgOrderValue'): FieldReader => {
   const where = condition.where;
   if (condition.window === undefined) return { read: (p) => lifetime(p, metric, measure, where) };
+  if (condition.compareTo !== undefined && measure !== 'avgOrderValue') return trendReader(condition, metric, measure);
   const window = { ms: durationMs(condition.window)! };
   const count = (p: ProfileState, now: number) => windowCount(p, metric, window, now, where);
   const sum = (p: ProfileState, now: number) => windowSum(p, 'purchase', window, now, where);
