@@ -8,7 +8,9 @@ process.once('message', (bodies: [string, unknown][]) => {
   const app = Fastify({ logger: false });
   app.get<{ Params: { id: string } }>('/v1/customers/:id/segments', async (request, reply) => {
     const body = byId.get(request.params.id);
-    return body === undefined ? reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` }) : body;
+    if (body !== undefined) return body;
+    const problem = { type: '/problems/not-found', title: 'Not found', status: 404, detail: `no customer ${request.params.id}`, instance: request.url, code: 'not_found' };
+    return reply.code(404).type('application/problem+json').send(problem);
   });
   void app.listen({ host: '127.0.0.1', port: 0 }).then((url) => process.send!({ url }));
 });

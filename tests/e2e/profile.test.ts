@@ -140,7 +140,8 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     const before = (await http('GET', `${system.url}/v1/scoring-model`)).body.version;
     const bad = await http('PUT', `${system.url}/v1/scoring-model`, { rules: [{ id: 'docs', eventType: 'email_open', filters: { urlPrefix: '/docs' }, points: 5 }] });
     expect(bad.status).toBe(400);
-    expect(bad.body.details).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
+    expect(bad.body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(bad.body.errors).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
     const model = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
     const saved = await http('PUT', `${system.url}/v1/scoring-model`, model);
     expect(saved).toMatchObject({ status: 200, body: { version: before + 1, ...model } });

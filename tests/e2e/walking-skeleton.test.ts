@@ -112,7 +112,19 @@ describe('pipeline: events in, segment membership out', () => {
     const customerId = uniqueName('c');
     const single = await http('POST', `${system.url}/v1/events`, { ...purchase(customerId), currency: 'euro' });
     expect(single.status).toBe(400);
-    expect(single.body).toMatchObject({ error: 'validation_failed', details: { rejected: [{ index: 0, errors: [{ path: 'currency' }] }] } });
+    expect(single.body).toMatchObject({
+      type: '/problems/validation-failed',
+      status: 400,
+      code: 'validation_failed',
+      instance: '/v1/events',
+      errors: [{ path: 'body.currency' }],
+      rejected: [{ index: 0, errors: [{ path: 'currency' }] }],
+    });
+
+    const none = await http('POST', `${system.url}/v1/events`, { events: [{ type: 'purchase' }, { ...purchase(customerId), amount: -1 }] });
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ code: 'validation_failed', detail: 'every event is invalid', rejected: [{ index: 0 }, { index: 1 }] });
+    expect(none.body.errors).toContainEqual(expect.objectContaining({ path: 'body.events[1].amount' }));
 
     const batch = await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId), { type: 'purchase' }] });
     expect(batch.status).toBe(202);
@@ -121,11 +133,11 @@ describe('pipeline: events in, segment membership out', () => {
   });
 
   it('documents every /v1 route in OpenAPI with the scope an API key needs for it', async () => {
-    const spec = (await http('GET', `${system.url}/docs/json`)).body as { paths: Record<string, Record<string, { security?: { bearerAuth: string[] }[] }>> };
+    const spec = (await http('GET', `${system.url}/docs/json`)).body as { paths: Record<string, Record<string, { security?: { apiKey: string[] }[] }>> };
     const scopes = Object.fromEntries(
       Object.entries(spec.paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .flatMap(([path, operations]) => Object.entries(operations).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security?.[0]?.bearerAuth[0]])),
+        .flatMap(([path, operations]) => Object.entries(operations).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security?.[0]?.apiKey[0]])),
     );
     expect(scopes).toEqual({
       'POST /v1/events': 'events:write',

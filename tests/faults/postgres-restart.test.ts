@@ -74,7 +74,7 @@ describe('fault suite: Postgres stopped and started again under traffic', () => 
         return { path: `${method} ${path}`, status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
       }),
     );
-    for (const read of reads) expect(read, read.path).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'unavailable' } });
+    for (const read of reads) expect(read, read.path).toMatchObject({ status: 503, retryAfter: '5', body: { status: 503, code: 'unavailable' } });
     // Served from Redis when cached, else from Postgres: either way not a 500.
     expect([200, 404, 503]).toContain(await statusOf(`${system.url}/v1/customers/${customers[1]}/segments`));
     await sleep(stoppedAt + OUTAGE_MS - Date.now());

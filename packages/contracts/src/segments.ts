@@ -32,7 +32,15 @@ export const Segment = z.object({
 });
 export type Segment = z.infer<typeof Segment>;
 
-export const SegmentList = z.object({ segments: z.array(Segment) });
+/** `GET /v1/segments`: a page of segments by id; `nextCursor` fetches the next (null on the last page). */
+export const SegmentList = z.object({ segments: z.array(Segment), nextCursor: z.string().nullable() });
+
+/** `GET /v1/segments/{id}/members`: a page of members by customer id, in the shape of every listing. */
+export const SegmentMembers = z.object({
+  members: z.array(z.object({ customerId: z.string(), enteredAt: z.iso.datetime().nullable() })),
+  nextCursor: z.string().nullable(),
+});
+export type SegmentMembers = z.infer<typeof SegmentMembers>;
 
 export const CustomerSegments = z.object({
   customerId: z.string(),

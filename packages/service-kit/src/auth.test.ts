@@ -30,7 +30,7 @@ const keys: ApiKey[] = [
 
 const call = async (app: HttpApp, method: 'GET' | 'POST', url: string, key?: string) => {
   const response = await app.inject({ method, url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
-  return { status: response.statusCode, body: response.json() as unknown, challenge: response.headers['www-authenticate'] };
+  return { status: response.statusCode, body: response.json() as unknown, challenge: response.headers['www-authenticate'], type: response.headers['content-type'] };
 };
 
 describe('API keys and scopes', () => {
@@ -40,13 +40,22 @@ describe('API keys and scopes', () => {
     expect(await call(app, 'GET', '/v1/things')).toEqual({
       status: 401,
       challenge: 'Bearer',
-      body: { error: 'unauthorized', message: 'expected Authorization: Bearer <key>' },
+      type: 'application/problem+json; charset=utf-8',
+      body: {
+        type: '/problems/unauthorized',
+        title: 'An API key is needed',
+        status: 401,
+        detail: 'expected Authorization: Bearer <key>',
+        instance: '/v1/things',
+        code: 'unauthorized',
+      },
     });
-    expect(await call(app, 'GET', '/v1/things', 'not-a-configured-key')).toMatchObject({ status: 401, body: { message: 'unknown API key' } });
-    expect(await call(app, 'GET', '/v1/things', 'read-only-key-0123456789')).toEqual({ status: 200, challenge: undefined, body: { things: [] } });
+    expect(await call(app, 'GET', '/v1/things', 'not-a-configured-key')).toMatchObject({ status: 401, body: { code: 'unauthorized', detail: 'unknown API key' } });
+    expect(await call(app, 'GET', '/v1/things', 'read-only-key-0123456789')).toMatchObject({ status: 200, challenge: undefined, body: { things: [] } });
     expect(await call(app, 'POST', '/v1/things', 'read-only-key-0123456789')).toMatchObject({
       status: 403,
-      body: { error: 'forbidden', message: 'API key dashboard lacks the scope segments:write' },
+      type: 'application/problem+json; charset=utf-8',
+      body: { type: '/problems/forbidden', status: 403, code: 'forbidden', detail: 'API key dashboard lacks the scope segments:write', instance: '/v1/things' },
     });
     expect((await call(app, 'POST', '/v1/things', 'admin-key-0123456789abcdef')).status).toBe(201);
   });
@@ -63,9 +72,9 @@ describe('API keys and scopes', () => {
       components: { securitySchemes: Record<string, unknown> };
       paths: Record<string, Record<string, { security?: unknown }>>;
     }>();
-    expect(spec.components.securitySchemes).toHaveProperty('bearerAuth');
-    expect(spec.paths['/v1/things']?.get?.security).toEqual([{ bearerAuth: ['segments:read'] }]);
-    expect(spec.paths['/v1/things']?.post?.security).toEqual([{ bearerAuth: ['segments:write'] }]);
+    expect(spec.components.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' } });
+    expect(spec.paths['/v1/things']?.get?.security).toEqual([{ apiKey: ['segments:read'] }]);
+    expect(spec.paths['/v1/things']?.post?.security).toEqual([{ apiKey: ['segments:write'] }]);
   });
 
   it('serves every route when no keys are configured', async () => {

@@ -2,10 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiScope } from '@segflow/contracts';
 import { jsonEnv } from '@segflow/observability';
-import type { ApiError } from '@segflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { HttpApp } from './http-app.js';
 import type { AuthFailureBudget } from './rate-limits.js';
+import { sendProblem } from './http-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,14 +65,12 @@ export const installAuth = (app: HttpApp, keys: ApiKey[] | null, failures: AuthF
     if (!route.url.startsWith('/v1/')) return;
     const scope = route.config?.scope;
     if (scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
-    route.schema = { ...route.schema, security: [{ bearerAuth: [scope] }] };
+    route.schema = { ...route.schema, security: [{ apiKey: [scope] }] };
   });
   if (keys === null) return;
   const match = keyMatcher(keys);
-  const tooManyFailures = (reply: FastifyReply, seconds: number) => {
-    const body: ApiError = { error: 'rate_limited', message: `too many failed authentications from this address; retry in ${seconds} s` };
-    return reply.code(429).header('retry-after', String(seconds)).send(body);
-  };
+  const tooManyFailures = (reply: FastifyReply, seconds: number) =>
+    sendProblem(reply.header('retry-after', String(seconds)), 'rate_limited', `too many failed authentications from this address; retry in ${seconds} s`);
   app.addHook('onRequest', async (request, reply) => {
     const scope = request.routeOptions.config.scope;
     if (scope === undefined) return;
@@ -83,13 +81,11 @@ export const installAuth = (app: HttpApp, keys: ApiKey[] | null, failures: AuthF
     if (key === null) {
       const over = failures === null ? null : await failures.spend(request);
       if (over !== null) return tooManyFailures(reply, over);
-      const body: ApiError = { error: 'unauthorized', message: presented === null ? 'expected Authorization: Bearer <key>' : 'unknown API key' };
-      return reply.code(401).header('www-authenticate', 'Bearer').send(body);
+      return sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized', presented === null ? 'expected Authorization: Bearer <key>' : 'unknown API key');
     }
     request.apiKey = key;
     if (!key.scopes.includes('*') && !key.scopes.includes(scope)) {
-      const body: ApiError = { error: 'forbidden', message: `API key ${key.name} lacks the scope ${scope}` };
-      return reply.code(403).send(body);
+      return sendProblem(reply, 'forbidden', `API key ${key.name} lacks the scope ${scope}`);
     }
   });
 };

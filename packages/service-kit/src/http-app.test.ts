@@ -7,6 +7,7 @@ import type { Logger } from '@segflow/observability';
 import type { HttpApp } from './http-app.js';
 import { buildApp } from './run.js';
 import type { ServiceModule } from './service.js';
+import { expectProblem as problem } from '@segflow/testkit/problems';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -41,6 +42,8 @@ const testRoutes: ServiceModule = {
       cursor: request.query.cursor ?? null,
     }));
     app.post('/v1/segments', { config: { scope: 'segments:write' }, schema: { body: z.object({ name: z.string() }) } }, async (request) => ({ name: request.body.name }));
+    app.get('/v1/segments', { config: { scope: 'segments:read' }, schema: {} }, async () => ({ segments: [] }));
+    app.post('/v1/ops/recompute', { config: { scope: 'ops:read' }, schema: {} }, async (request) => ({ body: request.body ?? null }));
     app.get('/v1/fail/:kind', { config: { scope: 'ops:read' }, schema: { params: z.object({ kind: z.string() }) } }, async (request) => {
       throw failures[request.params.kind]!();
     });
@@ -52,6 +55,10 @@ const testRoutes: ServiceModule = {
 };
 
 const appWith = (log: Logger = silent) => buildApp({ log, title: 'test', modules: [testRoutes] });
+
+// Positional, for the many cases below.
+const expectProblem = (answer: Parameters<typeof problem>[0], code: string, status: number, instance: string, detail?: unknown) =>
+  problem(answer, { code, status, instance, detail }).errors;
 
 describe('customer ids in the path', () => {
   it('serves an id of 128 characters that are 3 bytes in UTF-8 each, percent-encoded', async () => {
@@ -67,11 +74,10 @@ describe('customer ids in the path', () => {
     expect((await app.inject({ method: 'GET', url: `/v1/customers/${'c'.repeat(128)}` })).statusCode).toBe(200);
   });
 
-  it('answers 414 in the API shape for a path segment past the limit', async () => {
+  it('answers 414 as a problem for a path segment past the limit', async () => {
     const app = await appWith();
-    const response = await app.inject({ method: 'GET', url: `/v1/customers/${'x'.repeat(2_049)}` });
-    expect(response.statusCode).toBe(414);
-    expect(response.json()).toEqual({ error: 'uri_too_long', message: 'a path segment is longer than 2048 characters' });
+    const url = `/v1/customers/${'x'.repeat(2_049)}`;
+    expectProblem(await app.inject({ method: 'GET', url }), 'uri_too_long', 414, url, 'a path segment is longer than 2048 characters');
   });
 });
 
@@ -86,16 +92,12 @@ describe('control characters and invalid text in the URL', () => {
     ['a NUL on a path no route matches', '/nowhere/%00'],
   ])('answers 400 for %s', async (_what, url) => {
     const app = await appWith();
-    const response = await app.inject({ method: 'GET', url });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: 'invalid_url', message: expect.stringMatching(/control character|percent-encoding/) });
+    expectProblem(await app.inject({ method: 'GET', url }), 'invalid_url', 400, url.split('?')[0]!, expect.stringMatching(/control character|percent-encoding/));
   });
 
   it('answers 400 for invalid percent-encoding in a path parameter', async () => {
     const app = await appWith();
-    const response = await app.inject({ method: 'GET', url: '/v1/customers/%E0%A4%A' });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: 'invalid_url', message: expect.stringContaining('percent-encoding') });
+    expectProblem(await app.inject({ method: 'GET', url: '/v1/customers/%E0%A4%A' }), 'invalid_url', 400, '/v1/customers/%E0%A4%A', expect.stringContaining('percent-encoding'));
   });
 
   it('still serves ids and cursors with spaces, non-Latin letters and emoji', async () => {
@@ -107,28 +109,83 @@ describe('control characters and invalid text in the URL', () => {
 });
 
 describe("fastify's own errors", () => {
-  it('come out in the API error shape with an error named after their status', async () => {
+  const post = (app: HttpApp, payload: string | undefined, contentType: string, url = '/v1/segments') =>
+    app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }), headers: { 'content-type': contentType } });
+
+  it('come out as problems named after their status', async () => {
     const app = await appWith();
-    const post = (payload: string, contentType: string) => app.inject({ method: 'POST', url: '/v1/segments', payload, headers: { 'content-type': contentType } });
-
-    const invalidJson = await post('{"name":', 'application/json');
-    expect(invalidJson.statusCode).toBe(400);
-    expect(invalidJson.json()).toEqual({ error: 'invalid_json', message: expect.any(String) });
-
-    const tooLarge = await post(JSON.stringify({ name: 'x'.repeat(1_100_000) }), 'application/json');
-    expect(tooLarge.statusCode).toBe(413);
-    expect(tooLarge.json()).toEqual({ error: 'payload_too_large', message: expect.any(String) });
-
-    const wrongType = await post('name=x', 'text/csv');
-    expect(wrongType.statusCode).toBe(415);
-    expect(wrongType.json()).toEqual({ error: 'unsupported_media_type', message: expect.any(String) });
-
-    const notFound = await app.inject({ method: 'GET', url: '/v2/nothing' });
-    expect(notFound.statusCode).toBe(404);
-    expect(notFound.json()).toEqual({ error: 'not_found', message: 'no route GET /v2/nothing' });
+    expectProblem(await post(app, '{"name":', 'application/json'), 'invalid_json', 400, '/v1/segments');
+    expectProblem(await post(app, 'name=x', 'text/csv'), 'unsupported_media_type', 415, '/v1/segments');
+    expectProblem(await app.inject({ method: 'GET', url: '/v2/nothing?x=1' }), 'not_found', 404, '/v2/nothing', 'no route GET /v2/nothing');
   });
 
-  it('answers 431 in the API shape when the request headers are too large', async () => {
+  it('answer 400 with each invalid field by its path', async () => {
+    const app = await appWith();
+    const errors = expectProblem(await post(app, '{"name":7}', 'application/json'), 'validation_failed', 400, '/v1/segments', 'body.name: Invalid input: expected string, received number');
+    expect(errors).toEqual([{ path: 'body.name', message: 'Invalid input: expected string, received number' }]);
+  });
+
+  it('answer 413 for a body past 1 MiB', async () => {
+    const app = await appWith();
+    expectProblem(await post(app, JSON.stringify({ name: 'x'.repeat(1_800_000) }), 'application/json'), 'payload_too_large', 413, '/v1/segments');
+  });
+
+  it('answer 413 over HTTP too, before the body has arrived', async () => {
+    const app = await appWith();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = app.server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/v1/segments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x'.repeat(1_800_000) }),
+      });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+      expect(await response.json()).toMatchObject({ type: '/problems/payload-too-large', status: 413, code: 'payload_too_large' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answer 415 for a text/plain body rather than trying it against the schema', async () => {
+    const app = await appWith();
+    expectProblem(await post(app, '{"name":"x"}', 'text/plain'), 'unsupported_media_type', 415, '/v1/segments');
+  });
+
+  it('take a request with a JSON content type and no body as one without a body', async () => {
+    const app = await appWith();
+    const erase = await app.inject({ method: 'DELETE', url: '/v1/customers/c-1', headers: { 'content-type': 'application/json' } });
+    expect(erase.statusCode).toBe(200);
+    expect(erase.json()).toEqual({ erased: 'c-1' });
+    const recompute = await post(app, undefined, 'application/json', '/v1/ops/recompute');
+    expect(recompute.statusCode).toBe(200);
+    expect(recompute.json()).toEqual({ body: null });
+    // A route that needs a body says what is missing.
+    expect(expectProblem(await post(app, undefined, 'application/json'), 'validation_failed', 400, '/v1/segments')).toEqual([{ path: 'body', message: expect.any(String) }]);
+  });
+
+  it('answer 405 with Allow for a path that exists under other methods', async () => {
+    const app = await appWith();
+    const patch = await app.inject({ method: 'PATCH', url: '/v1/segments' });
+    expectProblem(patch, 'method_not_allowed', 405, '/v1/segments', '/v1/segments takes GET, HEAD, POST, not PATCH');
+    expect(patch.headers.allow).toBe('GET, HEAD, POST');
+    const put = await app.inject({ method: 'PUT', url: '/v1/customers/c-1', payload: {} });
+    expectProblem(put, 'method_not_allowed', 405, '/v1/customers/c-1');
+    expect(put.headers.allow).toBe('GET, HEAD, DELETE');
+  });
+
+  it('describe each problem type where its type URI resolves', async () => {
+    const app = await appWith();
+    const page = await app.inject({ method: 'GET', url: '/problems/precondition-failed' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<h1>The resource has changed</h1>');
+    expect(page.body).toContain('HTTP 412');
+    expectProblem(await app.inject({ method: 'GET', url: '/problems/no-such-thing' }), 'not_found', 404, '/problems/no-such-thing');
+  });
+
+  it('answers 431 as a problem when the request headers are too large', async () => {
     const app = await appWith();
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
@@ -143,7 +200,14 @@ describe("fastify's own errors", () => {
         socket.on('error', (error) => (received === '' ? reject(error) : resolve(received)));
       });
       expect(raw).toMatch(/^HTTP\/1\.1 431 /);
-      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'headers_too_large', message: expect.any(String) });
+      expect(raw).toContain('Content-Type: application/problem+json');
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+        type: '/problems/headers-too-large',
+        title: 'The request headers are too large',
+        status: 431,
+        detail: expect.any(String),
+        code: 'headers_too_large',
+      });
     } finally {
       await app.close();
     }
@@ -158,30 +222,25 @@ describe('dependency outages', () => {
   ])('answer 503 with Retry-After for %s', async (_what, kind) => {
     const app = await appWith();
     const response = await app.inject({ method: 'GET', url: `/v1/fail/${kind}` });
-    expect(response.statusCode).toBe(503);
+    expectProblem(response, 'unavailable', 503, `/v1/fail/${kind}`, 'a service this request needs is unavailable; retry later');
     expect(response.headers['retry-after']).toBe('5');
-    expect(response.json()).toEqual({ error: 'unavailable', message: 'a service this request needs is unavailable; retry later' });
   });
 
   it('answer 503 with the code and message of an AppError with status 503', async () => {
     const app = await appWith();
     const response = await app.inject({ method: 'GET', url: '/v1/fail/app-503' });
-    expect(response.statusCode).toBe(503);
+    expectProblem(response, 'unavailable', 503, '/v1/fail/app-503', 'the segment cache is being rebuilt');
     expect(response.headers['retry-after']).toBe('5');
-    expect(response.json()).toEqual({ error: 'unavailable', message: 'the segment cache is being rebuilt' });
   });
 
   it('leave deterministic failures alone: 500 for a bug or a data error, the status of an AppError', async () => {
     const app = await appWith();
     for (const kind of ['bug', 'pg-data']) {
       const response = await app.inject({ method: 'GET', url: `/v1/fail/${kind}` });
-      expect(response.statusCode, kind).toBe(500);
+      expectProblem(response, 'internal', 500, `/v1/fail/${kind}`, 'internal error');
       expect(response.headers['retry-after'], kind).toBeUndefined();
-      expect(response.json(), kind).toEqual({ error: 'internal', message: 'internal error' });
     }
-    const conflict = await app.inject({ method: 'GET', url: '/v1/fail/app-409' });
-    expect(conflict.statusCode).toBe(409);
-    expect(conflict.json()).toEqual({ error: 'conflict', message: 'segment exists' });
+    expectProblem(await app.inject({ method: 'GET', url: '/v1/fail/app-409' }), 'conflict', 409, '/v1/fail/app-409', 'segment exists');
   });
 });
 

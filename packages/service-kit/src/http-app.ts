@@ -9,15 +9,16 @@ import type {
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { toFieldErrors } from '@segflow/contracts';
+import { LIMITS, toFieldErrors } from '@segflow/contracts';
 import type { Logger } from '@segflow/observability';
 import { installAuth } from './auth.js';
 import type { ApiKey } from './auth.js';
 import type { TrustProxy } from './base-config.js';
-import { clientErrorHandler, frameworkErrors, handleError, RequestValidationError, sendError } from './http-errors.js';
+import { clientErrorHandler, frameworkErrors, handleError, installProblemTypes, RequestValidationError, sendProblem } from './http-errors.js';
+import { API_DESCRIPTION, API_TAGS, openApiDocumentTransform, openApiRouteTransform, SECURITY_SCHEMES } from './openapi.js';
 import { DEFAULT_RATE_LIMITS, installRateLimits } from './rate-limits.js';
 import type { RateLimitRedis, RateLimitSettings } from './rate-limits.js';
 import { installRequestGuard } from './request-guard.js';
@@ -26,6 +27,8 @@ import { RequestLogController } from './request-log.js';
 // Re-exported here so that the package index, which lists modules, need not change.
 export * from './http-errors.js';
 export * from './rate-limits.js';
+export * from './openapi.js';
+export * from './conditional-requests.js';
 export { SLOW_REQUEST_MS } from './request-log.js';
 export { unfitUrl } from './request-guard.js';
 
@@ -36,6 +39,8 @@ export type HttpApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** Longest path segment accepted: a 128-character customer id, every character percent-encoded as UTF-8 (≤ 1,152), with room. */
 export const MAX_PARAM_LENGTH = 2048;
@@ -61,9 +66,10 @@ const trustProxy = (setting: TrustProxy) => (typeof setting === 'number' ? (_add
  * A fastify app with zod schemas for validation, serialisation and OpenAPI 3.1 at
  * `/docs` (JSON at `/docs/json`); security headers (helmet); a 400 for a path or query
  * holding control characters; rate limits (see installRateLimits); API-key scopes on
- * `/v1/` routes (see installAuth); every error — fastify's own included — in
- * `{ error, message, details? }`, dependency outages as 503 with Retry-After (see
- * answerFor); one log line per request (see RequestLogController).
+ * `/v1/` routes (see installAuth); JSON bodies only (415 otherwise), an empty one taken as
+ * none; every error — fastify's own included — as RFC 9457 problem details (see
+ * sendProblem), 405 with Allow for a known path and another method, dependency outages as
+ * 503 with Retry-After (see answerFor); one log line per request (see RequestLogController).
  */
 export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> => {
   const app = Fastify({
@@ -73,7 +79,17 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> =
     frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
     clientErrorHandler,
     trustProxy: trustProxy(options.trustProxy ?? false),
+    bodyLimit: LIMITS.bodyBytes,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON only: a text/plain body is a 415, not a string the schema then refuses. Many
+  // clients send `content-type: application/json` with no body on DELETE and POST: that
+  // is a request without a body, not invalid JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
 
   // Our own validator so that errors name the offending path (`body.rule.all[0].op`).
   app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
@@ -100,16 +116,24 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> =
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: options.title, description: options.description ?? '', version: '1.0.0' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key from SEGFLOW_API_KEYS' } } },
+      info: { title: options.title, description: options.description ?? API_DESCRIPTION, version: '1.0.0' },
+      // Relative: the deployment that serves the document.
+      servers: [{ url: '/', description: 'The deployment serving this document' }],
+      tags: API_TAGS,
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiRouteTransform,
+    transformObject: openApiDocumentTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  installProblemTypes(app);
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler({ preHandler: limits.unmatched ?? undefined }, (request, reply) =>
-    sendError(reply, 404, { error: 'not_found', message: `no route ${request.method} ${request.url}` }),
-  );
+  app.setNotFoundHandler({ preHandler: limits.unmatched ?? undefined }, (request, reply) => {
+    const path = request.url.split('?', 1)[0]!;
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) return sendProblem(reply, 'not_found', `no route ${request.method} ${path}`);
+    return sendProblem(reply.header('allow', allowed.join(', ')), 'method_not_allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}`);
+  });
   return app;
 };

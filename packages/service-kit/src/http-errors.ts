@@ -1,8 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiError, FieldError } from '@segflow/contracts';
+import { codeOfStatus, PROBLEM_CONTENT_TYPE, problemOf, PROBLEMS, problemType } from '@segflow/contracts';
+import type { FieldError, Problem, ProblemCode, RejectedEvent } from '@segflow/contracts';
 import { AppError, isTransientError } from '@segflow/observability';
+import type { HttpApp } from './http-app.js';
 
 /** A request that failed its schema; carries errors that name the bad fields. */
 export class RequestValidationError extends Error {
@@ -15,42 +17,20 @@ export class RequestValidationError extends Error {
 /** What a client is told to wait before retrying while a dependency (Postgres, Kafka) is down. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** The `error` of a failure that carries only an HTTP status (fastify's own, a plugin's). */
-const ERROR_OF_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  406: 'not_acceptable',
-  408: 'request_timeout',
-  409: 'conflict',
-  411: 'length_required',
-  412: 'precondition_failed',
-  413: 'payload_too_large',
-  414: 'uri_too_long',
-  415: 'unsupported_media_type',
-  429: 'rate_limited',
-  431: 'headers_too_large',
-  503: 'unavailable',
-};
-
 /** fastify's codes whose status alone would say too little. */
-const ERROR_OF_FASTIFY_CODE: Record<string, string> = {
+const CODE_OF_FASTIFY_CODE: Record<string, ProblemCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_BAD_URL: 'invalid_url',
 };
 
-export const errorOfStatus = (status: number): string => ERROR_OF_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request');
-
-/** How one failure is answered, and how loudly it is logged. */
+/** How one failure is answered, and how loudly it is logged; `instance` is added when it is sent. */
 export interface ErrorAnswer {
-  status: number;
-  body: ApiError;
+  problem: Problem;
   retryAfterSeconds?: number;
   log?: 'warn' | 'error';
 }
+
+const transient = (problem: Problem): ErrorAnswer => ({ problem, retryAfterSeconds: RETRY_AFTER_SECONDS, log: 'warn' });
 
 /**
  * The one mapping of failures to answers: schema errors 400 with the fields; an `AppError`
@@ -59,45 +39,48 @@ export interface ErrorAnswer {
  * plugins' 4xx by their status; anything else 500 without its message.
  */
 export const answerFor = (error: unknown): ErrorAnswer => {
-  if (error instanceof RequestValidationError) {
-    return { status: 400, body: { error: 'validation_failed', message: error.message, details: error.errors } };
-  }
-  if (error instanceof AppError && error.status < 500) {
-    return { status: error.status, body: { error: error.code, message: error.message, details: error.options.details } };
-  }
-  if (error instanceof AppError && error.status === 503) {
-    return { status: 503, body: { error: error.code, message: error.message, details: error.options.details }, retryAfterSeconds: RETRY_AFTER_SECONDS, log: 'warn' };
-  }
-  if (isTransientError(error)) {
-    return {
-      status: 503,
-      body: { error: 'unavailable', message: 'a service this request needs is unavailable; retry later' },
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-      log: 'warn',
-    };
-  }
+  if (error instanceof RequestValidationError) return { problem: problemOf('validation_failed', error.message, { errors: error.errors }) };
   if (error instanceof AppError) {
-    return { status: error.status, body: { error: error.code, message: error.message, details: error.options.details }, log: 'error' };
+    const problem = problemOf(error.code, error.message, { status: error.status });
+    if (error.status === 503) return transient(problem);
+    return error.status < 500 ? { problem } : { problem, log: 'error' };
   }
+  if (isTransientError(error)) return transient(problemOf('unavailable', 'a service this request needs is unavailable; retry later'));
   const { statusCode, code, message } = error as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    const known = typeof code === 'string' ? ERROR_OF_FASTIFY_CODE[code] : undefined;
-    return { status: statusCode, body: { error: known ?? errorOfStatus(statusCode), message: typeof message === 'string' ? message : STATUS_CODES[statusCode] ?? 'bad request' } };
+    const known = typeof code === 'string' ? CODE_OF_FASTIFY_CODE[code] : undefined;
+    const detail = typeof message === 'string' && message !== '' ? message : (STATUS_CODES[statusCode] ?? 'bad request');
+    return { problem: problemOf(known ?? codeOfStatus(statusCode), detail, { status: statusCode }) };
   }
-  return { status: 500, body: { error: 'internal', message: 'internal error' }, log: 'error' };
+  return { problem: problemOf('internal', 'internal error'), log: 'error' };
 };
 
-/** Sends the one error body shape of the API. */
-export const sendError = (reply: { code(status: number): { send(body: ApiError): unknown } }, status: number, body: ApiError) =>
-  reply.code(status).send(body);
+/** The path of the request a problem is about (no query: it may carry cursors and ids of others). */
+const pathOf = (request: FastifyRequest) => (request.raw.url ?? request.url).split('?', 1)[0]!;
+
+/**
+ * Sends a problem (RFC 9457) as `application/problem+json`, with the request's path as
+ * `instance`: the one error answer of the API.
+ */
+export const sendProblem = (
+  reply: FastifyReply,
+  code: ProblemCode,
+  detail: string,
+  extra: { errors?: FieldError[]; rejected?: RejectedEvent[] } = {},
+) => sendAnswer(reply, { problem: problemOf(code, detail, extra) });
+
+const sendAnswer = (reply: FastifyReply, answer: ErrorAnswer) => {
+  if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
+  const problem: Problem = { ...answer.problem, instance: pathOf(reply.request) };
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+};
 
 /** fastify's error handler: every failure of a route or hook, answered by `answerFor`. */
 export const handleError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
   const answer = answerFor(error);
   if (answer.log === 'error') request.log.error({ err: error }, 'request failed');
   if (answer.log === 'warn') request.log.warn({ err: error }, 'request failed: a dependency is unavailable');
-  if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
-  return sendError(reply, answer.status, answer.body);
+  return sendAnswer(reply, answer);
 };
 
 /**
@@ -105,33 +88,38 @@ export const handleError = (error: unknown, request: FastifyRequest, reply: Fast
  * `maxParamLength`, invalid percent-encoding); fastify would answer them in its own shape.
  */
 export const frameworkErrors = (maxParamLength: number) => (error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply) => {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return sendError(reply, 414, { error: 'uri_too_long', message: `a path segment is longer than ${maxParamLength} characters` });
-  }
-  if (error.code === 'FST_ERR_BAD_URL') {
-    return sendError(reply, 400, { error: 'invalid_url', message: 'the path holds invalid percent-encoding' });
-  }
-  const answer = answerFor(error);
-  return sendError(reply, answer.status, answer.body);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 'uri_too_long', `a path segment is longer than ${maxParamLength} characters`);
+  if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, 'invalid_url', 'the path holds invalid percent-encoding');
+  return sendAnswer(reply, answerFor(error));
 };
 
 /**
  * Errors of the HTTP parser, before fastify sees a request (headers too large, a
- * malformed request, a client too slow): answered on the socket in the API's shape.
+ * malformed request, a client too slow): answered on the socket as a problem.
  */
 export const clientErrorHandler = (error: Error & { code?: string }, socket: Socket) => {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, message] =
+  const problem =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'the request headers are larger than the server accepts']
+      ? problemOf('headers_too_large', 'the request headers are larger than the server accepts')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'the request did not arrive in time']
-        : [400, 'malformed HTTP request'];
-  const body = JSON.stringify({ error: errorOfStatus(status), message } satisfies ApiError);
+        ? problemOf('request_timeout', 'the request did not arrive in time')
+        : problemOf('bad_request', 'malformed HTTP request');
+  const body = JSON.stringify(problem);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** `GET /problems/<code>`: what a problem type means, in HTML; a problem's `type` resolves there. */
+export const installProblemTypes = (app: HttpApp): void => {
+  for (const [code, { status, title, about }] of Object.entries(PROBLEMS)) {
+    const page = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>HTTP ${status}, code <code>${code}</code></p><p>${escapeHtml(about)}</p><p>Every error of this API is a problem (RFC 9457); see <a href="/docs">/docs</a>.</p></body></html>\n`;
+    app.get(problemType(code), { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  }
 };

@@ -34,7 +34,7 @@ const get = async (app: HttpApp, url: string, options: { key?: string; from?: st
     headers: options.key === undefined ? {} : { authorization: `Bearer ${options.key}` },
     remoteAddress: options.from ?? '198.51.100.7',
   });
-  const json = (response.headers['content-type'] ?? '').toString().startsWith('application/json');
+  const json = /^application\/(problem\+)?json/.test((response.headers['content-type'] ?? '').toString());
   return { status: response.statusCode, retryAfter: response.headers['retry-after'], body: json ? (response.json() as unknown) : response.body };
 };
 
@@ -45,7 +45,7 @@ const statuses = async (n: number, call: () => Promise<{ status: number }>) => {
 };
 
 describe('rate limits', () => {
-  it('give each API key its own budget per minute, then answer 429 with Retry-After in the API shape', async () => {
+  it('give each API key its own budget per minute, then answer 429 with Retry-After as a problem', async () => {
     const app = await appWith({ perMinute: 3, failedAuthPerMinute: 60 });
 
     expect(await statuses(3, () => get(app, '/v1/things', { key: 'crm-key-0123456789abcdef' }))).toEqual([200, 200, 200]);
@@ -53,7 +53,14 @@ describe('rate limits', () => {
     expect(over.status).toBe(429);
     expect(Number(over.retryAfter)).toBeGreaterThan(0);
     expect(Number(over.retryAfter)).toBeLessThanOrEqual(60);
-    expect(over.body).toEqual({ error: 'rate_limited', message: expect.stringContaining('more than 3 requests in a minute') });
+    expect(over.body).toEqual({
+      type: '/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: expect.stringContaining('more than 3 requests in a minute'),
+      instance: '/v1/things',
+      code: 'rate_limited',
+    });
 
     // Another key from the same address has a budget of its own.
     expect((await get(app, '/v1/things', { key: 'dashboard-key-0123456789' })).status).toBe(200);
@@ -76,7 +83,7 @@ describe('rate limits', () => {
     const blocked = await get(app, '/v1/things', { key: 'guess-0123456789abcdef', from: attacker });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
-    expect(blocked.body).toEqual({ error: 'rate_limited', message: expect.stringContaining('too many failed authentications') });
+    expect(blocked.body).toMatchObject({ status: 429, code: 'rate_limited', detail: expect.stringContaining('too many failed authentications') });
     // A right guess is not told apart from a wrong one any more.
     expect((await get(app, '/v1/things', { key: 'crm-key-0123456789abcdef', from: attacker })).status).toBe(429);
     expect((await get(app, '/v1/things', { from: attacker })).status).toBe(429);

@@ -1,5 +1,5 @@
-import type { ApiError } from '@segflow/contracts';
 import type { HttpApp } from './http-app.js';
+import { sendProblem } from './http-errors.js';
 
 /** C0 controls and DEL, and UTF-16 surrogates without their pair. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -24,6 +24,6 @@ export const unfitUrl = (url: string): string | null => {
 export const installRequestGuard = (app: HttpApp): void => {
   app.addHook('onRequest', async (request, reply) => {
     const reason = unfitUrl(request.raw.url ?? '');
-    if (reason !== null) return reply.code(400).send({ error: 'invalid_url', message: reason } satisfies ApiError);
+    if (reason !== null) return sendProblem(reply, 'invalid_url', reason);
   });
 };

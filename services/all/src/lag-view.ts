@@ -20,7 +20,11 @@ const show = async (): Promise<boolean> => {
   let ok = true;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    // Errors are problem details (RFC 9457): say what the server said.
+    if (!response.ok) {
+      const problem = (await response.json().catch(() => ({}))) as { detail?: string };
+      throw new Error(`HTTP ${response.status}${problem.detail ? `: ${problem.detail}` : ''}`);
+    }
     text = renderLagTable(ConsumerLagReport.parse(await response.json()), { colour: tty });
   } catch (error) {
     ok = false;

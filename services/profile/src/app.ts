@@ -70,7 +70,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         outboxProducer: PROFILE_OUTBOX,
         lifecycle: deps.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG,
         recomputeRfm: () => {
-          if (!rfmJob) throw new AppError('not_started', 'the profile service is not running', { status: 503 });
+          if (!rfmJob) throw new AppError('unavailable', 'the profile service is not running', { status: 503, retriable: true });
           return rfmJob.recompute();
         },
       }),

@@ -12,6 +12,7 @@ import { buildApp, topicsFor } from '@segflow/service-kit';
 import type { HttpApp, ServiceModule } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import type { TestDatabase } from '@segflow/testkit';
+import { expectProblem } from '@segflow/testkit/problems';
 import { createSegmentService, redisOptions } from '../src/index.js';
 import type { SegmentDb } from '../src/index.js';
 
@@ -127,10 +128,11 @@ describe('segment service', () => {
       const rule = { field: 'purchase.count', op: 'gte', value: 1 };
       const created = await post('/v1/segments', { name: 'Big Spenders', rule });
       expect(created.statusCode).toBe(201);
+      expect(created.headers.location).toBe('/v1/segments/big-spenders');
+      expect(created.headers.etag).toBe('"1"');
       expect(created.json()).toMatchObject({ id: 'big-spenders', version: 1, enabled: true, size: 0, lastChangeAt: null });
       const again = await post('/v1/segments', { name: 'Big Spenders', rule });
-      expect(again.statusCode).toBe(409);
-      expect(again.json()).toMatchObject({ error: 'conflict' });
+      expectProblem(again, { code: 'conflict', status: 409, title: 'Conflict', detail: 'segment id big-spenders is taken', instance: '/v1/segments' });
     });
 
     it('rejects a bad rule with the path of the bad node', async () => {
@@ -138,16 +140,80 @@ describe('segment service', () => {
         name: 'Broken',
         rule: { all: [{ field: 'purchase.count', op: 'gte', value: 1 }, { any: [{ field: 'purchase.count', op: 'most', value: 1 }] }] },
       });
-      expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ error: 'validation_failed', details: [{ path: 'body.rule.all[1].any[0].op' }] });
+      expect(expectProblem(response, { code: 'validation_failed', status: 400, instance: '/v1/segments' }).errors).toMatchObject([{ path: 'body.rule.all[1].any[0].op' }]);
     });
 
     it('bumps the version on update and answers 404 for an unknown segment', async () => {
       await post('/v1/segments', { id: 'versioned', name: 'V', rule: { field: 'pageView.count', op: 'gt', value: 0 } });
       const updated = await s.app.inject({ method: 'PUT', url: '/v1/segments/versioned', payload: { name: 'V2', rule: { field: 'pageView.count', op: 'gt', value: 5 } } });
       expect(updated.json()).toMatchObject({ id: 'versioned', name: 'V2', version: 2 });
-      expect((await s.app.inject({ method: 'GET', url: '/v1/segments/nope' })).statusCode).toBe(404);
+      expectProblem(await s.app.inject({ method: 'GET', url: '/v1/segments/nope' }), { code: 'not_found', status: 404, detail: 'no segment nope', instance: '/v1/segments/nope' });
       expect((await s.app.inject({ method: 'DELETE', url: '/v1/segments/nope' })).statusCode).toBe(404);
+      expect((await s.app.inject({ method: 'PUT', url: '/v1/segments/nope', headers: { 'if-match': '"1"' }, payload: { name: 'N', rule: { field: 'age', op: 'gte', value: 1 } } })).statusCode).toBe(404);
+    });
+  });
+
+  describe('versions', () => {
+    const definition = (name: string) => ({ name, rule: { field: 'pageView.count', op: 'gt', value: 0 } });
+    const put = (id: string, payload: unknown, ifMatch?: string) =>
+      s.app.inject({ method: 'PUT', url: `/v1/segments/${id}`, payload: payload as object, headers: ifMatch === undefined ? {} : { 'if-match': ifMatch } });
+
+    it('answer GET and PUT with the ETag of the version', async () => {
+      await post('/v1/segments', { id: 'tagged', ...definition('T') });
+      const read = await s.app.inject({ method: 'GET', url: '/v1/segments/tagged' });
+      expect(read.headers.etag).toBe('"1"');
+      const changed = await put('tagged', definition('T2'), read.headers.etag as string);
+      expect(changed.statusCode).toBe(200);
+      expect(changed.headers.etag).toBe('"2"');
+      expect(changed.json()).toMatchObject({ name: 'T2', version: 2 });
+    });
+
+    it('refuse a PUT or DELETE whose If-Match names another version with 412, changing nothing', async () => {
+      await post('/v1/segments', { id: 'contested', ...definition('First') });
+      // Two editors read version 1; the first one's change lands.
+      expect((await put('contested', definition('Alice'), '"1"')).statusCode).toBe(200);
+      const stale = await put('contested', definition('Bob'), '"1"');
+      expectProblem(stale, {
+        code: 'precondition_failed',
+        status: 412,
+        title: 'The resource has changed',
+        detail: 'segment contested is at ETag "2"; If-Match asked for "1"',
+        instance: '/v1/segments/contested',
+      });
+      expect(stale.headers.etag).toBe('"2"');
+      const staleDelete = await s.app.inject({ method: 'DELETE', url: '/v1/segments/contested', headers: { 'if-match': '"1"' } });
+      expectProblem(staleDelete, { code: 'precondition_failed', status: 412, instance: '/v1/segments/contested' });
+      expect((await s.app.inject({ method: 'GET', url: '/v1/segments/contested' })).json()).toMatchObject({ name: 'Alice', version: 2 });
+      expect((await s.app.inject({ method: 'GET', url: '/v1/segments/contested/backfill' })).json()).toMatchObject({ segmentVersion: 2 });
+    });
+
+    it('take If-Match *, and a list naming the current version; a weak tag never matches', async () => {
+      await post('/v1/segments', { id: 'listed', ...definition('L') });
+      expect((await put('listed', definition('L'), '*')).headers.etag).toBe('"2"');
+      expect((await put('listed', definition('L'), '"1", "2"')).headers.etag).toBe('"3"');
+      expect((await put('listed', definition('L'), 'W/"3"')).statusCode).toBe(412);
+      expect((await put('listed', definition('L'))).headers.etag).toBe('"4"');
+      expect((await s.app.inject({ method: 'DELETE', url: '/v1/segments/listed', headers: { 'if-match': '"4"' } })).statusCode).toBe(204);
+    });
+
+    it('page through segments with a cursor, in the shape of the members listing', async () => {
+      const prefix = `zz-page-${Date.now()}`;
+      const ids = [1, 2, 3, 4, 5].map((n) => `${prefix}-${n}`);
+      for (const id of ids) await post('/v1/segments', { id, ...definition(id) });
+      const seen: string[] = [];
+      let cursor: string | null = `${prefix}-0`;
+      for (let pages = 0; cursor !== null && pages < 10; pages++) {
+        const page: { segments: { id: string }[]; nextCursor: string | null } = (
+          await s.app.inject({ method: 'GET', url: `/v1/segments?limit=2&cursor=${cursor}` })
+        ).json();
+        expect(page.segments.length).toBeLessThanOrEqual(2);
+        seen.push(...page.segments.map((x) => x.id));
+        cursor = page.nextCursor;
+      }
+      expect(cursor).toBeNull();
+      expect(seen.filter((id) => id.startsWith(prefix))).toEqual(ids);
+      const tooMany = await s.app.inject({ method: 'GET', url: '/v1/segments?limit=5000' });
+      expect(expectProblem(tooMany, { code: 'validation_failed', status: 400, instance: '/v1/segments' }).errors).toMatchObject([{ path: 'querystring.limit' }]);
     });
   });
 
@@ -234,9 +300,8 @@ describe('segment service', () => {
     });
 
     it('answers 404 for a customer it never saw', async () => {
-      const response = await s.app.inject({ method: 'GET', url: `/v1/customers/${uniqueName('ghost')}/segments` });
-      expect(response.statusCode).toBe(404);
-      expect(response.json()).toMatchObject({ error: 'not_found' });
+      const url = `/v1/customers/${uniqueName('ghost')}/segments`;
+      expectProblem(await s.app.inject({ method: 'GET', url }), { code: 'not_found', status: 404, instance: url });
     });
 
     it('never lets an older membership write overwrite a newer one', async () => {

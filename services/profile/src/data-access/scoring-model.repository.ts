@@ -12,12 +12,22 @@ export const currentScoringModel = async (db: Db): Promise<ScoringModel> => {
   return row?.model ?? DEFAULT_SCORING_MODEL;
 };
 
-/** Stores `input` as the next version. Concurrent writers serialise on a transaction lock. */
-export const saveScoringModel = async (db: Kysely<ProfileDb>, input: ScoringModelInput, now: Date): Promise<ScoringModel> =>
+/**
+ * Stores `input` as the next version, when `basedOn` accepts the version in force (an
+ * If-Match); otherwise stores nothing and returns the model in force. Concurrent writers
+ * serialise on a transaction lock, so the check and the write see the same version.
+ */
+export const saveScoringModel = async (
+  db: Kysely<ProfileDb>,
+  input: ScoringModelInput,
+  now: Date,
+  basedOn: (version: number) => boolean = () => true,
+): Promise<{ ok: true; model: ScoringModel } | { ok: false; current: ScoringModel }> =>
   db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':segflow-scoring-model'))`.execute(trx);
     const current = await currentScoringModel(trx);
+    if (!basedOn(current.version)) return { ok: false, current };
     const model: ScoringModel = { version: current.version + 1, halfLifeDays: input.halfLifeDays, rules: input.rules, updatedAt: now.toISOString() };
     await trx.insertInto('scoring_models').values({ version: model.version, model: JSON.stringify(model) }).execute();
-    return model;
+    return { ok: true, model };
   });

@@ -27,6 +27,15 @@ export const startBackfill = async (
   await sql`SELECT pg_notify('segflow_backfill', ${job.segmentId})`.execute(trx);
 };
 
+/**
+ * Locks the segment's running jobs for the rest of the transaction. A runner's page locks
+ * its job, then the segment; a change of the segment takes the locks in the same order
+ * (this, then the segment's row), so that the two wait for each other instead of deadlocking.
+ */
+export const lockRunningJobs = async (trx: Transaction<SegmentDb>, segmentId: string): Promise<void> => {
+  await trx.selectFrom('backfill_jobs').select('id').where('segment_id', '=', segmentId).where('state', '=', 'running').forUpdate().execute();
+};
+
 /** The oldest running job no other runner holds, locked for this page's transaction. */
 export const claimRunningJob = async (trx: Transaction<SegmentDb>): Promise<BackfillJob | undefined> =>
   trx.selectFrom('backfill_jobs').selectAll().where('state', '=', 'running').orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();

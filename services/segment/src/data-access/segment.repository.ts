@@ -78,8 +78,26 @@ export const findSegment = async (db: Db, id: string): Promise<Segment | null> =
   return row ? (await withStats(db, [row]))[0]! : null;
 };
 
-export const listSegments = async (db: Db): Promise<Segment[]> =>
-  withStats(db, await db.selectFrom('segments').selectAll().where('deleted_at', 'is', null).orderBy('id').execute());
+/** Up to `limit` segments by id, from the first id after `after` (null: from the start). */
+export const listSegments = async (db: Db, after: string | null, limit: number): Promise<Segment[]> =>
+  withStats(
+    db,
+    await db
+      .selectFrom('segments')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .$if(after !== null, (qb) => qb.where('id', '>', after!))
+      .orderBy('id')
+      .limit(limit)
+      .execute(),
+  );
+
+/**
+ * Locks a live segment's row for the rest of the transaction, as the UPDATE that follows
+ * would (FOR NO KEY UPDATE); its version, or null when there is no such segment.
+ */
+export const lockSegmentVersion = async (trx: Transaction<SegmentDb>, id: string): Promise<number | null> =>
+  (await trx.selectFrom('segments').select('version').where('id', '=', id).where('deleted_at', 'is', null).forNoKeyUpdate().executeTakeFirst())?.version ?? null;
 
 /**
  * The enabled segments, share-locked for the rest of the transaction so that a

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiError, EventsRequest, EventsResponse } from '@segflow/contracts';
+import { DocumentedEventsRequest, EventsRequest, EventsResponse } from '@segflow/contracts';
 import type { EventType } from '@segflow/contracts';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { AppError } from '@segflow/observability';
 import type { SegflowMetrics } from '@segflow/observability';
+import { problems, sendProblem } from '@segflow/service-kit';
 import { acceptEvent } from '../../domain/accept-event.js';
 
 /**
@@ -39,15 +40,22 @@ export const eventsRoutes =
       '/v1/events',
       {
         config: { scope: 'events:write' }, schema: {
+          operationId: 'sendEvents',
           summary: 'Send one event or a batch of up to 1000',
+          description:
+            'Each event is validated on its own; the valid ones are published to Kafka before the answer. 202 lists the refused ones when at least one was accepted; ' +
+            'when none was, 400 lists them all in `rejected` (and their fields, prefixed with `body.` or `body.events[i].`, in `errors`). ' +
+            'A resend with the same eventIds is deduplicated, so a 503 can be retried as is.',
           tags: ['events'],
           body: EventsRequest,
-          response: { 202: EventsResponse, 400: ApiError, 503: ApiError },
+          documentedBody: DocumentedEventsRequest,
+          response: { 202: EventsResponse, ...problems(400) },
         },
       },
       async (request, reply) => {
         const body: unknown = request.body;
-        const raws = 'events' in request.body && Array.isArray(request.body.events) ? (request.body.events as unknown[]) : [body];
+        const batch = 'events' in request.body && Array.isArray(request.body.events);
+        const raws = batch ? (request.body.events as unknown[]) : [body];
         const now = deps.now();
         const accepted: OutgoingMessage[] = [];
         const rejected: EventsResponse['rejected'] = [];
@@ -63,14 +71,12 @@ export const eventsRoutes =
           }
         });
         if (accepted.length === 0) {
-          return reply.code(400).send({
-            error: 'validation_failed',
-            message: raws.length === 1 ? 'the event is invalid' : 'every event is invalid',
-            details: { accepted: 0, rejected },
-          });
+          const at = (index: number, path: string) => `body${batch ? `.events[${index}]` : ''}${path === '' ? '' : `.${path}`}`;
+          const errors = rejected.flatMap((r) => r.errors.map((e) => ({ path: at(r.index, e.path), message: e.message })));
+          return sendProblem(reply, 'validation_failed', batch ? 'every event is invalid' : 'the event is invalid', { errors, rejected });
         }
         await publishWithin(deps.bus.publish(deps.customerEventsTopic, accepted), deps.publishTimeoutMs);
-        // Rejected HTTP events are answered (400 details), not dead-lettered, so only these count.
+        // Rejected HTTP events are answered (`rejected`), not dead-lettered, so only these count.
         for (const type of types) deps.metrics.countEvents('ingest', type, 'applied');
         return reply.code(202).send({ accepted: accepted.length, rejected });
       },

@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { ApiError, ProfileView, RfmQuintiles } from '@segflow/contracts';
+import { apiSchemas, CustomerId, ProfileView, RfmQuintiles } from '@segflow/contracts';
 import { currentRfmQuintiles } from '@segflow/db';
 import { deriveProfile } from '@segflow/profile-model';
 import type { LifecycleConfig } from '@segflow/profile-model';
+import { problems, sendProblem } from '@segflow/service-kit';
 import { eraseCustomer } from '../../data-access/erasure.repository.js';
 import { findProfile } from '../../data-access/profile.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
 
-const customerParams = z.object({ id: z.string().min(1).max(128) });
+const customerParams = z.object({ id: CustomerId });
+const CustomerErased = z.object({ customerId: z.string(), status: z.literal('erased') });
+apiSchemas.add(CustomerErased, { id: 'CustomerErased', description: 'The profile is gone; the membership exits follow.', examples: [{ customerId: 'c-42', status: 'erased' }] });
 
 /**
  * `GET /v1/customers/{id}`: the customer's profile; 404 when no event was ever applied.
@@ -30,15 +33,17 @@ export const customersRoutes =
       '/v1/customers/:id',
       {
         config: { scope: 'customers:erase' }, schema: {
+          operationId: 'eraseCustomer',
           summary: 'Erase a customer (GDPR): profile, dedupe records, memberships, cache',
+          description: 'The profile is gone when this answers; each membership exits with reason `customer_erased` through the pipeline.',
           tags: ['customers'],
           params: customerParams,
-          response: { 202: z.object({ customerId: z.string(), status: z.literal('erased') }), 404: ApiError },
+          response: { 202: CustomerErased, ...problems(404) },
         },
       },
       async (request, reply) => {
         const erased = await eraseCustomer(deps.db, request.params.id, { now: deps.now(), profileChangesTopic: deps.profileChangesTopic, outboxProducer: deps.outboxProducer });
-        if (!erased) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
+        if (!erased) return sendProblem(reply, 'not_found', `no customer ${request.params.id}`);
         return reply.code(202).send({ customerId: request.params.id, status: 'erased' });
       },
     );
@@ -47,15 +52,16 @@ export const customersRoutes =
       '/v1/customers/:id',
       {
         config: { scope: 'customers:read' }, schema: {
+          operationId: 'getCustomer',
           summary: "A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM",
           tags: ['customers'],
           params: customerParams,
-          response: { 200: ProfileView, 404: ApiError },
+          response: { 200: ProfileView, ...problems(404) },
         },
       },
       async (request, reply) => {
         const state = await findProfile(deps.db, request.params.id);
-        if (!state) return reply.code(404).send({ error: 'not_found', message: `no customer ${request.params.id}` });
+        if (!state) return sendProblem(reply, 'not_found', `no customer ${request.params.id}`);
         const quintiles = await currentRfmQuintiles(deps.db);
         return deriveProfile(state, deps.now(), { lifecycle: deps.lifecycle, ...(quintiles ? { rfm: { quintiles } } : {}) });
       },
@@ -65,6 +71,7 @@ export const customersRoutes =
       '/v1/ops/rfm/recompute',
       {
         config: { scope: 'segments:write' }, schema: {
+          operationId: 'recomputeRfm',
           summary: 'Recompute the RFM population quintiles now (they are also recomputed on a schedule)',
           tags: ['ops'],
           response: { 200: RfmQuintiles },

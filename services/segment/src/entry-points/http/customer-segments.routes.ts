@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { ApiError, CustomerSegments } from '@segflow/contracts';
+import { CustomerId, CustomerSegments } from '@segflow/contracts';
 import type { Logger } from '@segflow/observability';
+import { problems, sendProblem } from '@segflow/service-kit';
 import type { MembershipCache } from '../../data-access/membership-cache.js';
 import { readCustomerSegments } from '../../data-access/membership.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
@@ -18,10 +19,12 @@ export const customerSegmentsRoutes =
       '/v1/customers/:id/segments',
       {
         config: { scope: 'customers:read' }, schema: {
+          operationId: 'getCustomerSegments',
           summary: 'The segments a customer is in',
+          description: 'From the read model (Redis), else Postgres. `asOf` is the latest decision the answer reflects.',
           tags: ['customers'],
-          params: z.object({ id: z.string().min(1).max(128) }),
-          response: { 200: CustomerSegments, 404: ApiError },
+          params: z.object({ id: CustomerId }),
+          response: { 200: CustomerSegments, ...problems(404) },
         },
       },
       async (request, reply) => {
@@ -32,7 +35,7 @@ export const customerSegmentsRoutes =
         });
         if (cached) return cached;
         const stored = await readCustomerSegments(deps.db, customerId);
-        if (!stored) return reply.code(404).send({ error: 'not_found', message: `no customer ${customerId}` });
+        if (!stored) return sendProblem(reply, 'not_found', `no customer ${customerId}`);
         await deps.cache
           .fill(customerId, stored.memberships.map((m) => ({ ...m, enteredAt: m.enteredAt?.toISOString() ?? null })), stored.evaluatedAt)
           .catch((err: unknown) => deps.log.debug({ err }, 'membership cache fill skipped'));

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { ApiError, Rule, SegmentId } from '@segflow/contracts';
+import { apiSchemas, Rule, SegmentId } from '@segflow/contracts';
 import { profilesPage } from '../../data-access/membership.repository.js';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { SegmentDb } from '../../data-access/tables.js';
 import { compileWithSettings } from '../../domain/decide.js';
 import type { LifecycleConfig } from '@segflow/profile-model';
+import { problems, sendProblem } from '@segflow/service-kit';
 
 const PreviewRequest = z.object({
   rule: Rule,
@@ -21,6 +22,13 @@ const PreviewResponse = z.object({
   sample: Sample,
   changes: z.object({ entering: z.number().int(), exiting: z.number().int(), sampleEntering: Sample, sampleExiting: Sample }).optional(),
 });
+const example = { field: 'purchase.total', op: 'gte', value: 1000, window: '365d' };
+apiSchemas.add(PreviewRequest, { id: 'PreviewRequest', description: 'A rule to try; with segmentId, compared with that segment.', examples: [{ rule: example, segmentId: 'vip-customers', sampleSize: 3 }] });
+apiSchemas.add(PreviewResponse, {
+  id: 'Preview',
+  description: 'Profiles evaluated, how many match and a sample; with segmentId, who would enter and exit.',
+  examples: [{ evaluated: 20000, count: 431, sample: ['c-42', 'c-77', 'c-90'], changes: { entering: 12, exiting: 3, sampleEntering: ['c-42'], sampleExiting: ['c-13'] } }],
+});
 
 /**
  * `POST /v1/segments/preview`: how many stored profiles a rule matches now, with a sample;
@@ -33,17 +41,19 @@ export const previewRoutes =
       '/v1/segments/preview',
       {
         config: { scope: 'segments:read' }, schema: {
+          operationId: 'previewSegment',
           summary: 'Count and sample who a rule matches; with segmentId, who would enter and exit',
+          description: 'Evaluates the rule over every stored profile now; nothing is stored. 404 when segmentId names no segment.',
           tags: ['segments'],
           body: PreviewRequest,
-          response: { 200: PreviewResponse, 404: ApiError },
+          response: { 200: PreviewResponse, ...problems(404) },
         },
       },
       async (request, reply) => {
         const { rule, segmentId, sampleSize } = request.body;
         const { db } = deps;
         if (segmentId && !(await db.selectFrom('segments').select('id').where('id', '=', segmentId).where('deleted_at', 'is', null).executeTakeFirst())) {
-          return reply.code(404).send({ error: 'not_found', message: `no segment ${segmentId}` });
+          return sendProblem(reply, 'not_found', `no segment ${segmentId}`);
         }
         // As live evaluation does: lifecycleStage by this deployment's thresholds.
         const compiled = compileWithSettings(rule, { rfmQuintiles: await currentRfmQuintiles(db) }, deps.lifecycle);
