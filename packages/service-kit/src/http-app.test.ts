@@ -127,7 +127,7 @@ describe("fastify's own errors", () => {
 
   it('answer 413 for a body past 1 MiB', async () => {
     const app = await appWith();
-    expectProblem(await post(app, JSON.stringify({ name: 'x'.repeat(1_800_000) }), 'application/json'), 'payload_too_large', 413, '/v1/segments');
+    expectProblem(await post(app, JSON.stringify({ name: 'x'.repeat(1_800_000) }), 'application/json'), 'payload_too_large', 413, '/v1/segments', 'the body is larger than 1048576 bytes');
   });
 
   it('answer 413 over HTTP too, before the body has arrived', async () => {
@@ -142,7 +142,8 @@ describe("fastify's own errors", () => {
       });
       expect(response.status).toBe(413);
       expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-      expect(await response.json()).toMatchObject({ type: '/problems/payload-too-large', status: 413, code: 'payload_too_large' });
+      // Members in the order of the schema, whichever path sent the problem.
+      expect(Object.keys(await response.json())).toEqual(['type', 'title', 'status', 'detail', 'instance', 'code']);
     } finally {
       await app.close();
     }
@@ -150,7 +151,7 @@ describe("fastify's own errors", () => {
 
   it('answer 415 for a text/plain body rather than trying it against the schema', async () => {
     const app = await appWith();
-    expectProblem(await post(app, '{"name":"x"}', 'text/plain'), 'unsupported_media_type', 415, '/v1/segments');
+    expectProblem(await post(app, '{"name":"x"}', 'text/plain'), 'unsupported_media_type', 415, '/v1/segments', 'the body must be application/json');
   });
 
   it('take a request with a JSON content type and no body as one without a body', async () => {

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { codeOfStatus, PROBLEM_CONTENT_TYPE, problemOf, PROBLEMS, problemType } from '@segflow/contracts';
+import { codeOfStatus, LIMITS, PROBLEM_CONTENT_TYPE, problemOf, PROBLEMS, problemType } from '@segflow/contracts';
 import type { FieldError, Problem, ProblemCode, RejectedEvent } from '@segflow/contracts';
 import { AppError, isTransientError } from '@segflow/observability';
 import type { HttpApp } from './http-app.js';
@@ -21,6 +21,12 @@ export const RETRY_AFTER_SECONDS = 5;
 const CODE_OF_FASTIFY_CODE: Record<string, ProblemCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_BAD_URL: 'invalid_url',
+};
+
+/** What to tell a client for fastify's codes whose message says less than we know. */
+const DETAIL_OF_FASTIFY_CODE: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the body must be application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: `the body is larger than ${LIMITS.bodyBytes} bytes`,
 };
 
 /** How one failure is answered, and how loudly it is logged; `instance` is added when it is sent. */
@@ -49,7 +55,9 @@ export const answerFor = (error: unknown): ErrorAnswer => {
   const { statusCode, code, message } = error as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const known = typeof code === 'string' ? CODE_OF_FASTIFY_CODE[code] : undefined;
-    const detail = typeof message === 'string' && message !== '' ? message : (STATUS_CODES[statusCode] ?? 'bad request');
+    const detail =
+      (typeof code === 'string' ? DETAIL_OF_FASTIFY_CODE[code] : undefined) ??
+      (typeof message === 'string' && message !== '' ? message : (STATUS_CODES[statusCode] ?? 'bad request'));
     return { problem: problemOf(known ?? codeOfStatus(statusCode), detail, { status: statusCode }) };
   }
   return { problem: problemOf('internal', 'internal error'), log: 'error' };
@@ -71,7 +79,9 @@ export const sendProblem = (
 
 const sendAnswer = (reply: FastifyReply, answer: ErrorAnswer) => {
   if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
-  const problem: Problem = { ...answer.problem, instance: pathOf(reply.request) };
+  // `instance` in its place after `detail`, as the schema lists the members.
+  const { type, title, status, detail, ...extensions } = answer.problem;
+  const problem: Problem = { type, title, status, detail, instance: pathOf(reply.request), ...extensions };
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 };
 
