@@ -45,7 +45,7 @@ const SCHEMAS = '#/components/schemas/';
 /** `Not Found` → `NotFound`: the name of a problem answer under `components.responses`. */
 const responseName = (status: number) => (STATUS_CODES[status] ?? `Status${status}`).replace(/[^A-Za-z]/g, '');
 
-/** The problem codes of a status, and an example of its body. */
+/** The problem codes of a status. */
 const problemsOf = (status: number) => Object.entries(PROBLEMS).filter(([, p]) => p.status === status);
 
 const headersOf = (status: number): ResponseHeaderName[] =>
@@ -120,14 +120,14 @@ const successResponse = (status: number, response: Json, headers: readonly Respo
 };
 
 /** Every answer of an operation: success ones with examples and headers, every problem it can give by reference. */
-const completeOperation = (operation: Operation, schemas: Record<string, Json>, problems: Set<number>): Operation => {
+const completeOperation = (operation: Operation, schemas: Record<string, Json>, answered: Set<number>): Operation => {
   const { 'x-response-headers': headers = {}, responses = {}, ...rest } = operation;
   const declared = Object.keys(responses).map(Number);
   const statuses = [...new Set([...declared, ...implicitProblems(operation)])].sort((a, b) => a - b);
   const complete: Record<string, Json> = {};
   for (const status of statuses) {
     if (status >= 400 && isProblem(responses[status])) {
-      problems.add(status);
+      answered.add(status);
       complete[status] = { $ref: `#/components/responses/${responseName(status)}` };
     } else complete[status] = successResponse(status, responses[status]!, headers[status] ?? [], schemas);
   }
@@ -244,10 +244,12 @@ export const API_TAGS = [
   { name: 'ops', description: 'Consumer lag, RFM recomputation, health and metrics.' },
 ];
 
+const routeTransform = createJsonSchemaTransform({ schemaRegistry: apiSchemas });
+
 /** Route schemas to OpenAPI: zod through the type provider, against the registered components. */
 export const openApiRouteTransform: SwaggerTransform = (route) => {
   const { documentedBody, ...schema } = (route.schema ?? {}) as Record<string, unknown> & { documentedBody?: z.ZodType };
-  return createJsonSchemaTransform({ schemaRegistry: apiSchemas })({
+  return routeTransform({
     ...route,
     schema: documentedBody ? { ...schema, body: documentedBody } : schema,
   } as Parameters<SwaggerTransform>[0]);
@@ -263,14 +265,14 @@ const componentsTransform = createJsonSchemaTransformObject({ schemaRegistry: ap
 export const openApiDocumentTransform: SwaggerTransformObject = (input) => {
   const doc = componentsTransform(input) as unknown as Json;
   const schemas = ((doc.components as Json).schemas ?? {}) as Record<string, Json>;
-  const problems = new Set<number>();
+  const answered = new Set<number>();
   const paths = Object.fromEntries(
     Object.entries((doc.paths ?? {}) as Record<string, Record<string, Operation>>).map(([path, item]) => [
       path,
-      Object.fromEntries(Object.entries(item).map(([method, operation]) => [method, completeOperation(operation, schemas, problems)])),
+      Object.fromEntries(Object.entries(item).map(([method, operation]) => [method, completeOperation(operation, schemas, answered)])),
     ]),
   );
-  const responses = Object.fromEntries([...problems].sort((a, b) => a - b).map((status) => [responseName(status), problemResponse(status)]));
+  const responses = Object.fromEntries([...answered].sort((a, b) => a - b).map((status) => [responseName(status), problemResponse(status)]));
   const used = refsIn({ paths, responses }, new Set(), '#/components/headers/');
   const headers = Object.fromEntries(Object.entries(RESPONSE_HEADERS).filter(([name]) => used.has(name)));
   return tidyComponents({
