@@ -143,7 +143,7 @@ describe("fastify's own errors", () => {
       expect(response.status).toBe(413);
       expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
       // Members in the order of the schema, whichever path sent the problem.
-      expect(Object.keys(await response.json())).toEqual(['type', 'title', 'status', 'detail', 'instance', 'code']);
+      expect(Object.keys((await response.json()) as object)).toEqual(['type', 'title', 'status', 'detail', 'instance', 'code']);
     } finally {
       await app.close();
     }
