@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { membershipEventOrigin } from '@segflow/contracts';
 import type { MembershipEvent } from '@segflow/contracts';
@@ -157,5 +159,8 @@ describe('pipeline: events in, segment membership out', () => {
       'GET /v1/segments/{id}/members': 'segments:read',
       'POST /v1/segments/preview': 'segments:read',
     });
+    // The document every deployment serves is the checked-in one, whatever its settings.
+    const checkedIn = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'packages', 'contracts', 'openapi.json'), 'utf8')) as { info: object };
+    expect(spec).toEqual({ ...checkedIn, info: { ...checkedIn.info, title: 'segflow test' } });
   });
 });
