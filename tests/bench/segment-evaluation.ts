@@ -9,9 +9,9 @@ import { sql } from 'kysely';
 import type { ProfileState, Rule } from '@segflow/contracts';
 import { emptyProfile } from '@segflow/profile-model';
 import { createDb } from '@segflow/db';
-import { createMemoryEventBus } from '@segflow/kafka';
+import { createKafkaEventBus, silentLogger } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
-import { createSegmentService, decideMemberships, migrateSegment, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
+import { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, migrateSegment, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
 import { buildApp, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
@@ -86,7 +86,8 @@ for (let from = 0; from < PROFILES; from += 50_000) {
 }
 seed.stop();
 
-const PAGE = 500;
+// The service's own page size, for the backfill and the bare scan alike.
+const PAGE = DEFAULT_BACKFILL_PAGE_SIZE;
 const scanStart = performance.now();
 let scanned = 0;
 const scan = progress('bare paged scan (ceiling)', PROFILES);
@@ -103,7 +104,9 @@ const scanMs = performance.now() - scanStart;
 const redis = new Redis(infra.redisUrl, redisOptions);
 const log = createLogger({ level: 'warn' });
 const namespace = `${uniqueName('bench')}.`;
-const service = createSegmentService({ db, databaseUrl: database.url, redis, bus: createMemoryEventBus(), log, topics: topicsFor(namespace), namespace, partitions: 1, backfillPageSize: PAGE });
+// A real broker, as in production: the membership events leave the process (an in-memory bus would keep them all).
+const bus = createKafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'bench-segment', logger: silentLogger });
+const service = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics: topicsFor(namespace), namespace, partitions: 1 });
 const app = await buildApp({ log, title: 'bench', modules: [service] });
 await service.start();
 const backfillStart = performance.now();
@@ -118,6 +121,7 @@ console.log(`  backfill (lock, evaluate, compare-and-set, outbox): ${rate(PROFIL
 
 await app.close();
 await service.stop();
+await bus.close();
 redis.disconnect();
 await db.destroy();
 await database.drop();

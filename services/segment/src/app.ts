@@ -27,6 +27,13 @@ import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js'
 import { startTimeScheduler } from './entry-points/schedule/time-scheduler.js';
 import type { TimeScheduler } from './entry-points/schedule/time-scheduler.js';
 
+/**
+ * Profiles a backfill page locks and decides in one transaction. Pages of 2,000 backfill
+ * about 1.4× as fast as pages of 500 (fewer round trips per profile) while a page still
+ * holds its rows for well under a second, so live batches for those customers barely wait.
+ */
+export const DEFAULT_BACKFILL_PAGE_SIZE = 2000;
+
 export interface SegmentDeps {
   db: Kysely<SegmentDb>;
   databaseUrl: string;
@@ -36,6 +43,7 @@ export interface SegmentDeps {
   topics: Topics;
   namespace: string;
   partitions: number;
+  /** Profiles per backfill transaction (default DEFAULT_BACKFILL_PAGE_SIZE). */
   backfillPageSize?: number;
   schedulerPollMs?: number;
   /** The process's metrics; a private registry when not given (tests). */
@@ -107,7 +115,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         db,
         compile,
         decisions,
-        pageSize: deps.backfillPageSize ?? 500,
+        pageSize: deps.backfillPageSize ?? DEFAULT_BACKFILL_PAGE_SIZE,
         idlePollMs: 1000,
         now,
         log,

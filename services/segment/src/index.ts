@@ -1,4 +1,4 @@
-export { createSegmentService, migrateSegment } from './app.js';
+export { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, migrateSegment } from './app.js';
 export type { SegmentDeps } from './app.js';
 export { SegmentConfig } from './config.js';
 export { redisOptions } from './data-access/redis-options.js';
