@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { createSegflowClient } from '@segflow/client';
+import type { SegflowClient } from '@segflow/client';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
 import { createDb } from '@segflow/db';
@@ -45,6 +47,8 @@ export const collect = async (bus: EventBus, topic: string): Promise<Collector> 
 
 export interface TestSystem {
   url: string;
+  /** The typed client generated from the OpenAPI document, pointed at this system. */
+  api: SegflowClient;
   /** SEGFLOW_PUBLIC_URL of the system: its own URL, so that the served documents and the CloudEvents point at it. */
   publicUrl: string;
   namespace: string;
@@ -118,6 +122,7 @@ export const startSystem = async (
   const address = await app.listen({ host: '127.0.0.1', port });
   return {
     url: address,
+    api: createSegflowClient({ baseUrl: address }),
     publicUrl,
     namespace,
     topics,
