@@ -10,4 +10,7 @@ const HEADER = "// Generated from segflow's OpenAPI document by `pnpm client`: d
 
 /** The TypeScript types of `document`'s paths, operations and components, as openapi-fetch reads them. */
 export const clientTypes = async (document: object): Promise<string> =>
-  HEADER + astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
+  // A property with a default is optional where the document says so: request bodies share
+  // their component schemas, and openapi-typescript would otherwise require `description` or
+  // `enabled` of every new segment. Answers list such properties as required themselves.
+  HEADER + astToString(await openapiTS(document as Parameters<typeof openapiTS>[0], { defaultNonNullable: false }));

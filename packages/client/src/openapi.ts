@@ -499,10 +499,10 @@ export interface components {
             id?: string;
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             rule: components["schemas"]["Rule"];
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         PageViewEvent: {
             eventId: string;
@@ -562,7 +562,7 @@ export interface components {
             /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
             segmentId?: string;
             /** @default 10 */
-            sampleSize: number;
+            sampleSize?: number;
         };
         /**
          * @description RFC 9457 problem details, the body of every error (application/problem+json). `type` names the problem (`/problems/<code>` on this API, which describes it), `code` is its short name, `detail` explains this occurrence, `instance` is the request path.
@@ -945,7 +945,7 @@ export interface components {
          */
         ScoringModelUpdate: {
             /** @default 30 */
-            halfLifeDays: number;
+            halfLifeDays?: number;
             rules: components["schemas"]["ScoringRuleInput"][];
         };
         ScoringRule: {
@@ -967,7 +967,7 @@ export interface components {
             /** @enum {string} */
             eventType: "purchase" | "page_view" | "email_open" | "traits";
             /** @default {} */
-            filters: {
+            filters?: {
                 urlPrefix?: string;
                 category?: string;
                 campaignId?: string;
@@ -1091,10 +1091,10 @@ export interface components {
         SegmentUpdate: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             rule: components["schemas"]["Rule"];
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         TraitsEvent: {
             eventId: string;
