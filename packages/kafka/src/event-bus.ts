@@ -120,3 +120,21 @@ export interface EventBus {
 }
 
 export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
+
+/** Partitions as a person reads them in a log line: `orders:0-2,5 payments:1`. */
+export const describePartitions = (tps: readonly TopicPartition[]): string => {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of tps) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  return [...byTopic]
+    .map(([topic, partitions]) => {
+      const runs: string[] = [];
+      const sorted = [...new Set(partitions)].sort((a, b) => a - b);
+      for (let i = 0; i < sorted.length; i++) {
+        const start = sorted[i]!;
+        while (i + 1 < sorted.length && sorted[i + 1] === sorted[i]! + 1) i++;
+        runs.push(start === sorted[i] ? `${start}` : `${start}-${sorted[i]}`);
+      }
+      return `${topic}:${runs.join(',')}`;
+    })
+    .join(' ');
+};

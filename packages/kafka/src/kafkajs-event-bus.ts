@@ -2,7 +2,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Message, Producer } from 'kafkajs';
 import { consoleLogger } from './bus-logger.js';
 import type { BusLogger } from './bus-logger.js';
-import { partitionKey } from './event-bus.js';
+import { describePartitions, partitionKey } from './event-bus.js';
 import { runsOfSize } from './sizes.js';
 import type {
   BatchOutcome,
@@ -284,7 +284,7 @@ const runSubscription = (
     const assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
       partitions.map((partition) => ({ topic, partition })),
     );
-    logger.info({ ...log, assigned: assigned.map(partitionKey) }, 'partitions assigned');
+    logger.info({ ...log, assigned: describePartitions(assigned) }, 'partitions assigned');
     // Pausing here, synchronously inside the join, means no fetch happens before the seek:
     // kafkajs emits GROUP_JOIN before its fetch loop starts or resumes. It also clears pauses
     // left over from backoffs of the previous generation, whose timers die here.

@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, prettyLogs } from './logger.js';
 
 /** A logger whose lines land in an array, parsed. */
 const captured = () => {
@@ -73,5 +74,24 @@ describe('logger', () => {
     expect(lines[0]!.req).toEqual({ method: 'GET', route: '/v1/customers/:id' });
     expect(text()).not.toContain('jane.doe');
     expect(text()).not.toContain('secret-key');
+  });
+
+  it('prints for a person when asked, or on a terminal by default, and JSON lines otherwise', () => {
+    expect(prettyLogs('auto', true)).toBe(true);
+    expect(prettyLogs('auto', false)).toBe(false);
+    expect(prettyLogs('pretty', false)).toBe(true);
+    expect(prettyLogs('json', true)).toBe(false);
+  });
+
+  it('redacts personal data in pretty lines as in JSON ones', () => {
+    let out = '';
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => void ((out += chunk.toString()), done()) });
+    const log = createLogger({ name: 'test', format: 'pretty' }, sink);
+    log.info({ traits: { email: 'jane.doe@example.com' }, customer: { firstName: 'Jane' }, route: '/v1/events' }, 'event rejected');
+    expect(out).toMatch(/INFO.*\(test\).*event rejected/);
+    expect(out).toContain('/v1/events');
+    expect(out).not.toContain('jane.doe');
+    expect(out).not.toContain('Jane');
+    expect(() => JSON.parse(out)).toThrow();
   });
 });

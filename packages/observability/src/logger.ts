@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -85,13 +86,20 @@ export const serializeError = (error: unknown, depth = 0): LoggedError => {
   return logged;
 };
 
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/** Whether `format` prints for a person: `auto` does when stdout is a terminal. */
+export const prettyLogs = (format: LogFormat, stdoutIsTerminal = process.stdout.isTTY === true): boolean =>
+  format === 'pretty' || (format === 'auto' && stdoutIsTerminal);
+
 /**
  * A pino logger with segflow's redaction rules and serializers for `req` (route pattern,
- * no URL), `res` (status) and `err` (no database detail). Pass a destination to capture
- * output in tests.
+ * no URL), `res` (status) and `err` (no database detail). `format` (default json) chooses
+ * JSON lines or, for a terminal, pino-pretty's coloured lines, written in this thread.
+ * Pass a destination to capture output in tests.
  */
 export const createLogger = (
-  options: { level?: string; name?: string },
+  options: { level?: string; name?: string; format?: LogFormat },
   destination?: pino.DestinationStream,
 ): Logger =>
   pino(
@@ -102,5 +110,7 @@ export const createLogger = (
       serializers: { req: serializeRequest, res: serializeResponse, err: (error: unknown) => serializeError(error) },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    prettyLogs(options.format ?? 'json')
+      ? PinoPretty({ ...(destination ? { colorize: false } : {}), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 })
+      : destination,
   );

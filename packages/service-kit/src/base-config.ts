@@ -55,6 +55,8 @@ export const baseEnv = {
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: coloured lines for a person; `json`: one JSON object a line for a collector; `auto`: pretty on a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   /** Prefix for every topic and consumer group, so that several deployments (or tests) share a cluster. */
   SEGFLOW_NAMESPACE: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"').default(''),
   SEGFLOW_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),

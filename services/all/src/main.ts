@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
-import { createLogger, createMetrics, parseConfig } from '@segflow/observability';
+import { createLogger, createMetrics, parseConfig, prettyLogs } from '@segflow/observability';
 import { createProfileService } from '@segflow/profile';
 import { DEFAULT_PROFILE_LIMITS } from '@segflow/profile-model';
 import type { ProfileDb } from '@segflow/profile';
@@ -11,6 +11,7 @@ import type { SegmentDb } from '@segflow/segment';
 import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
 import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
 import { AllConfig } from './config.js';
+import { startupBlock, withoutCredentials } from './startup-block.js';
 
 const LOCAL_BROKER = '127.0.0.1:9092';
 
@@ -19,13 +20,17 @@ const LOCAL_BROKER = '127.0.0.1:9092';
 // running for the next start).
 runMain(async () => {
   const config = parseConfig(AllConfig, process.env);
-  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow' });
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow', format: config.LOG_FORMAT });
+  let kafkaSource = `${config.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS)`;
   if (!(await kafkaAnswers(config.KAFKA_BROKERS))) {
     if (config.KAFKA_BROKERS.join(',') !== LOCAL_BROKER) {
       throw new Error(`no Kafka answers at KAFKA_BROKERS=${config.KAFKA_BROKERS.join(',')}`);
     }
     log.info('no Kafka answers at 127.0.0.1:9092; starting a local broker');
-    await ensureLocalKafka({ port: 9092, persistent: true, log: (line) => log.info(line) });
+    const local = await ensureLocalKafka({ port: 9092, persistent: true, log: (line) => log.info(line) });
+    kafkaSource = local.startedHere
+      ? `${LOCAL_BROKER}, a local broker started now (data in ${local.dataDir}; left running for the next start)`
+      : `${LOCAL_BROKER}, the local broker already running`;
   }
   // The namespace's own schema: deployments sharing a database stay apart.
   const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
@@ -73,5 +78,13 @@ runMain(async () => {
       { name: 'postgres', close: async () => void (await Promise.all([profileDb.destroy(), segmentDb.destroy()])) },
     ],
   });
-  log.info({ url: `http://127.0.0.1:${config.PORT}`, docs: `http://127.0.0.1:${config.PORT}/docs` }, 'segflow is running');
+  const url = contractSettings(config).publicUrl;
+  const facts = {
+    url,
+    kafka: kafkaSource,
+    postgres: withoutCredentials(config.DATABASE_URL),
+    redis: `${withoutCredentials(config.REDIS_URL)}${redis.status === 'ready' ? '' : ' (not answering yet: reads come from Postgres until it does)'}`,
+  };
+  if (prettyLogs(config.LOG_FORMAT)) process.stdout.write(startupBlock(facts));
+  else log.info({ ...facts, docs: `${url}/docs` }, 'segflow is running');
 });

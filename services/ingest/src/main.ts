@@ -6,7 +6,7 @@ import { IngestConfig } from './config.js';
 
 runMain(async () => {
   const config = parseConfig(IngestConfig, process.env);
-  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-ingest' });
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-ingest', format: config.LOG_FORMAT });
   const bus = createKafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'segflow-ingest', logger: log });
   const metrics = createMetrics();
   const ingest = createIngestService({

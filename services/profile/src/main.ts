@@ -9,7 +9,7 @@ import type { ProfileDb } from './data-access/tables.js';
 
 runMain(async () => {
   const config = parseConfig(ProfileConfig, process.env);
-  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-profile' });
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-profile', format: config.LOG_FORMAT });
   // The namespace's own schema: deployments sharing a database stay apart.
   const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
   const db = createDb<ProfileDb>(databaseUrl);

@@ -10,7 +10,7 @@ import type { SegmentDb } from './data-access/tables.js';
 
 runMain(async () => {
   const config = parseConfig(SegmentConfig, process.env);
-  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-segment' });
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'segflow-segment', format: config.LOG_FORMAT });
   // The namespace's own schema: deployments sharing a database stay apart.
   const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
   const db = createDb<SegmentDb>(databaseUrl);
