@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { components } from '@segflow/client';
+
+/** The body of POST /v1/events (an event or a batch), typed by the OpenAPI document. */
+export type EventsRequest = components['schemas']['EventsRequest'];
+export type PurchaseEvent = components['schemas']['PurchaseEvent'];
 
 /** A valid purchase for `customerId`, unique unless an eventId is given. */
-export const purchase = (customerId: string, overrides: Record<string, unknown> = {}) => ({
+export const purchase = (customerId: string, overrides: Partial<PurchaseEvent> = {}): PurchaseEvent => ({
   eventId: `evt-${randomUUID()}`,
   type: 'purchase',
   customerId,

@@ -20,7 +20,11 @@ export const eventually = async <T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
   throw new Error(
-    `timed out waiting for ${options.what ?? 'a condition'}; last value: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}` +
+    `timed out waiting for ${options.what ?? 'a condition'}; last value: ${JSON.stringify(last, printable)}` +
       (lastError ? `; last error: ${String(lastError)}` : ''),
   );
 };
+
+// A client answer's Response shows as its status, which JSON.stringify would print as {}.
+const printable = (_key: string, value: unknown) =>
+  typeof value === 'bigint' ? value.toString() : value instanceof Response ? { status: value.status, url: value.url } : value;
