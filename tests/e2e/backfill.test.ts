@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MembershipEvent, ProfileState, ProfileUpdated } from '@segflow/contracts';
 import { emptyProfile } from '@segflow/profile-model';
 import { eventually } from '../support/eventually.js';
-import { collect, http, startSystem } from '../support/system.js';
+import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 const PROFILES = 10_000;
@@ -46,22 +46,23 @@ describe('segment backfill', () => {
   });
 
   it('re-evaluates every profile, alongside live changes, losing and duplicating nothing', async () => {
-    const created = await http('POST', `${system.url}/v1/segments`, { id: 'loyal', name: 'Loyal', rule: { field: 'purchase.count', op: 'gte', value: 3 } });
-    expect(created.status).toBe(201);
+    const created = await system.api.POST('/v1/segments', { body: { id: 'loyal', name: 'Loyal', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
+    expect(created.response.status).toBe(201);
 
     // Live traffic while the backfill pages through: flip 600 customers spread over the key space.
     const live = Array.from({ length: 600 }, (_, k) => id(k * 16 + 1));
     await system.bus.publish(system.topics.profileChanges, live.map((c) => ({ key: c, value: JSON.stringify(change(c, 2, 5)) })));
-    const midway = await http('GET', `${system.url}/v1/segments/loyal/backfill`);
-    expect(midway.body).toMatchObject({ segmentId: 'loyal', segmentVersion: 1, reason: 'backfill', total: PROFILES });
+    const backfill = () => system.api.GET('/v1/segments/{id}/backfill', { params: { path: { id: 'loyal' } } });
+    const midway = await backfill();
+    expect(midway.data).toMatchObject({ segmentId: 'loyal', segmentVersion: 1, reason: 'backfill', total: PROFILES });
 
-    const done = await eventually(() => http('GET', `${system.url}/v1/segments/loyal/backfill`), (r) => r.body.state === 'done', {
+    const done = await eventually(backfill, (r) => r.data?.state === 'done', {
       what: 'backfill done',
       timeoutMs: 90_000,
       intervalMs: 250,
     });
-    expect(done.body.processed).toBe(PROFILES);
-    expect(done.body.ratePerSecond).toBeGreaterThan(0);
+    expect(done.data?.processed).toBe(PROFILES);
+    expect(done.data?.ratePerSecond).toBeGreaterThan(0);
 
     // Direct evaluation of the final profiles.
     const liveSet = new Set(live);
@@ -69,7 +70,7 @@ describe('segment backfill', () => {
     const members = await system.segmentDb.selectFrom('memberships').select('customer_id').where('segment_id', '=', 'loyal').where('is_member', '=', true).execute();
     expect(members.length).toBe(expected.size);
     expect(members.every((m) => expected.has(m.customer_id))).toBe(true);
-    expect((await http('GET', `${system.url}/v1/segments/loyal`)).body.size).toBe(expected.size);
+    expect((await system.api.GET('/v1/segments/{id}', { params: { path: { id: 'loyal' } } })).data?.size).toBe(expected.size);
 
     // Every member entered exactly once, announced once (by the backfill or by its live change).
     const events = await eventually(

@@ -3,7 +3,8 @@ import type { MembershipEvent, Rule } from '@segflow/contracts';
 import { uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
-import { collect, http, startSystem } from '../support/system.js';
+import type { EventsRequest } from '../support/events.js';
+import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 const MINUTE = 60_000;
@@ -28,8 +29,8 @@ describe('spend trends', () => {
     system = await startSystem();
     membership = await collect(system.bus, system.topics.membership);
     for (const [id, window] of [['declining-spenders', '90d'], ['declining-this-hour', '1h']] as const) {
-      const created = await http('POST', `${system.url}/v1/segments`, { id, name: `Declining spenders (${window})`, rule: decliningSpenders(window) });
-      expect(created.status).toBe(201);
+      const created = await system.api.POST('/v1/segments', { body: { id, name: `Declining spenders (${window})`, rule: decliningSpenders(window) } });
+      expect(created.response.status).toBe(201);
     }
   });
 
@@ -38,6 +39,9 @@ describe('spend trends', () => {
     await system?.stop();
   });
 
+  const sendEvents = (body: EventsRequest) => system.api.POST('/v1/events', { body });
+  const segmentIdsOf = async (id: string) =>
+    (await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id } } })).data?.segments.map((s) => s.segmentId);
   const eventsFor = (customerId: string, segmentId: string) => membership.json<MembershipEvent>().filter((e) => e.subject === customerId && e.data.segmentId === segmentId);
 
   it('enters a customer whose spend in the last 90 days fell under half of the 90 days before, and exits when it recovers', async () => {
@@ -45,14 +49,14 @@ describe('spend trends', () => {
     const steady = uniqueName('steady');
     const now = Date.now();
     // one request each: a customer's events are applied in order, and no prefix of these qualifies
-    await http('POST', `${system.url}/v1/events`, {
+    await sendEvents({
       events: [
         purchase(customerId, { occurredAt: at(now - 10 * DAY), amount: 50 }),
         purchase(customerId, { occurredAt: at(now - 150 * DAY), amount: 80 }),
         purchase(customerId, { occurredAt: at(now - 100 * DAY), amount: 120 }),
       ],
     });
-    await http('POST', `${system.url}/v1/events`, {
+    await sendEvents({
       events: [
         purchase(steady, { occurredAt: at(now - 10 * DAY), amount: 150 }),
         purchase(steady, { occurredAt: at(now - 150 * DAY), amount: 100 }),
@@ -68,17 +72,18 @@ describe('spend trends', () => {
         expect.objectContaining({ path: 'all[1]', field: 'purchase.count', measure: 'previous', actual: 2 }),
       ]),
     );
-    const segments = await http('GET', `${system.url}/v1/customers/${customerId}/segments`);
-    expect(segments.body.segments.map((s: { segmentId: string }) => s.segmentId)).toEqual(['declining-spenders']);
+    expect(await segmentIdsOf(customerId)).toEqual(['declining-spenders']);
 
     // 50 + 60 = 110 in the last 90 days against 200 before: no longer declining
-    await http('POST', `${system.url}/v1/events`, purchase(customerId, { occurredAt: at(Date.now()), amount: 60 }));
+    await sendEvents(purchase(customerId, { occurredAt: at(Date.now()), amount: 60 }));
     const [, exited] = await eventually(async () => eventsFor(customerId, 'declining-spenders'), (events) => events.length === 2, { what: 'the decliner exited' });
     expect(exited).toMatchObject({ type: 'segflow.segment.exited', data: { reason: 'event', explanation: [{ path: 'all[0]', measure: 'ratio', actual: 0.55, was: 0.25 }] } });
 
     // the steady customer (150 against 200, never under half) was evaluated and never entered
-    await eventually(() => http('GET', `${system.url}/v1/customers/${steady}`), (r) => r.status === 200 && r.body.purchase.count === 3, { what: 'the steady profile' });
-    await eventually(() => http('GET', `${system.url}/v1/customers/${steady}/segments`), (r) => r.status === 200, { what: 'the steady customer evaluated' });
+    await eventually(() => system.api.GET('/v1/customers/{id}', { params: { path: { id: steady } } }), (r) => r.response.status === 200 && r.data?.purchase.count === 3, {
+      what: 'the steady profile',
+    });
+    await eventually(() => system.api.GET('/v1/customers/{id}/segments', { params: { path: { id: steady } } }), (r) => r.response.status === 200, { what: 'the steady customer evaluated' });
     expect(eventsFor(steady, 'declining-spenders')).toEqual([]);
   });
 
@@ -100,7 +105,7 @@ describe('spend trends', () => {
     const leavingAt = flipAt - 2 * HOUR - MINUTE + 5_000;
     // `arriving` bought within the last hour: no hour before to compare with, until its bucket moves there at flipAt
     const arrivingAt = flipAt - HOUR - MINUTE + 5_000;
-    await http('POST', `${system.url}/v1/events`, {
+    await sendEvents({
       events: [
         purchase(leaving, { occurredAt: at(leavingAt), amount: 40 }),
         purchase(leaving, { occurredAt: at(leavingAt + 1_000), amount: 60 }),
@@ -129,7 +134,6 @@ describe('spend trends', () => {
     expect(arrived!.data.explanation).toEqual(
       expect.arrayContaining([expect.objectContaining({ field: 'purchase.total', measure: 'ratio', actual: 0, was: null, periods: { actual: { current: 0, previous: 100 }, was: { current: 100, previous: 0 } } })]),
     );
-    const segments = await http('GET', `${system.url}/v1/customers/${arriving}/segments`);
-    expect(segments.body.segments.map((s: { segmentId: string }) => s.segmentId)).toEqual(['declining-this-hour']);
+    expect(await segmentIdsOf(arriving)).toEqual(['declining-this-hour']);
   });
 });
