@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroupLagReport } from '@segflow/service-kit';
 import { groupFor } from '@segflow/service-kit';
 import { uniqueName } from '@segflow/testkit';
 import { customerEvent } from '../support/events.js';
 import { eventually } from '../support/eventually.js';
-import { http, startSystem } from '../support/system.js';
+import { startSystem } from '../support/system.js';
 import type { TestSystem } from '../support/system.js';
 
 /** Sum of the samples of `metric` whose labels include `group="…"`, from a Prometheus text page. */
@@ -29,11 +28,11 @@ describe('consumer lag of the profile service', () => {
     await system?.stop();
   });
 
-  const profileGroup = async (): Promise<GroupLagReport | undefined> => {
-    const { body } = await http('GET', `${system.url}/v1/ops/consumer-lag`);
-    return (body.groups as GroupLagReport[]).find((g) => g.group === group);
+  const profileGroup = async () => {
+    const { data } = await system.api.GET('/v1/ops/consumer-lag');
+    return data!.groups.find((g) => g.group === group);
   };
-  const metricsPage = async () => (await fetch(`${system.url}/metrics`)).text();
+  const metricsPage = async () => (await system.api.GET('/metrics', { parseAs: 'text' })).data!;
 
   it('shows N messages of lag turning STALLED while the consumer is stopped, and OK once it has caught up', async () => {
     await eventually(profileGroup, (g) => g?.observedAt != null && g.partitions.length === 3 && g.lag === 0 && g.status === 'OK', {

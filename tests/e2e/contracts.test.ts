@@ -8,7 +8,7 @@ import type { BusMessage } from '@segflow/kafka';
 import { uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
-import { collect, http, startSystem } from '../support/system.js';
+import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 type Schema = Record<string, unknown>;
@@ -29,15 +29,17 @@ describe('published contracts: the messages of a running pipeline against its As
   beforeAll(async () => {
     system = await startSystem();
     collectors = new Map(await Promise.all(Object.values(system.topics).map(async (topic) => [topic, await collect(system.bus, topic)] as const)));
-    await http('POST', `${system.url}/v1/segments`, { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 2 } });
-    await http('POST', `${system.url}/v1/segments`, {
-      id: 'unopened',
-      name: 'Bought, never opened',
-      rule: { all: [{ field: 'purchase.count', op: 'gte', value: 1 }, { field: 'emailOpen.count', op: 'eq', value: 0 }] },
+    await system.api.POST('/v1/segments', { body: { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 2 } } });
+    await system.api.POST('/v1/segments', {
+      body: {
+        id: 'unopened',
+        name: 'Bought, never opened',
+        rule: { all: [{ field: 'purchase.count', op: 'gte', value: 1 }, { field: 'emailOpen.count', op: 'eq', value: 0 }] },
+      },
     });
 
     // Every source topic, HTTP, and poison for the DLQ.
-    await http('POST', `${system.url}/v1/events`, { events: [purchase(buyer), purchase(buyer)] });
+    await system.api.POST('/v1/events', { body: { events: [purchase(buyer), purchase(buyer)] } });
     await system.bus.publish(system.topics.purchase, [{ key: reader, value: JSON.stringify(purchase(reader)) }, { key: POISON_KEY, value: '{"eventId":' }]);
     await system.bus.publish(system.topics.pageView, [{ key: buyer, value: JSON.stringify({ eventId: uniqueName('e'), type: 'page_view', customerId: buyer, occurredAt: now(), url: 'https://shop.example/shoes', category: 'shoes' }) }]);
     await system.bus.publish(system.topics.traits, [
@@ -51,9 +53,9 @@ describe('published contracts: the messages of a running pipeline against its As
     await eventually(async () => changesOf(reader), (c) => c.includes('unopened segflow.segment.exited event'), { what: 'the reader leaving unopened' });
 
     // A backfill (no causing event: nulls) and an erasure.
-    await http('POST', `${system.url}/v1/segments`, { id: 'anyone', name: 'Anyone who bought', rule: { field: 'purchase.count', op: 'gte', value: 1 } });
+    await system.api.POST('/v1/segments', { body: { id: 'anyone', name: 'Anyone who bought', rule: { field: 'purchase.count', op: 'gte', value: 1 } } });
     await eventually(async () => changesOf(reader), (c) => c.includes('anyone segflow.segment.entered backfill'), { what: 'the reader backfilled' });
-    expect((await http('DELETE', `${system.url}/v1/customers/${reader}`)).status).toBeLessThan(300);
+    expect((await system.api.DELETE('/v1/customers/{id}', { params: { path: { id: reader } } })).response.status).toBeLessThan(300);
     await eventually(async () => changesOf(reader), (c) => c.includes('anyone segflow.segment.exited customer_erased'), { what: 'the reader erased' });
     await eventually(async () => collectors.get(system.topics.dlq)!.messages.length, (n) => n >= 2, { what: 'two dead letters' });
   });
@@ -63,6 +65,7 @@ describe('published contracts: the messages of a running pipeline against its As
     await system?.stop();
   });
 
+  // The AsyncAPI document and the JSON Schemas are served beside the REST API, not described by its OpenAPI document.
   const served = async (url: string): Promise<Schema> => {
     const response = await fetch(url);
     expect(response.status, url).toBe(200);

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '@segflow/client';
 import { LifecycleThresholds } from '@segflow/contracts';
 import type { MembershipEvent } from '@segflow/contracts';
 import { readDlqHeaders } from '@segflow/kafka';
 import { uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
-import { collect, http, startSystem } from '../support/system.js';
+import type { EventsRequest } from '../support/events.js';
+import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
+
+type ScoringModelUpdate = components['schemas']['ScoringModelUpdate'];
 
 describe('customer profiles: erasure, currencies, scoring model', () => {
   let system: TestSystem;
@@ -18,7 +22,7 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     system = await startSystem();
     membership = await collect(system.bus, system.topics.membership);
     dlq = await collect(system.bus, system.topics.dlq);
-    await http('POST', `${system.url}/v1/segments`, { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 1 } });
+    await system.api.POST('/v1/segments', { body: { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 1 } } });
   });
 
   afterAll(async () => {
@@ -27,20 +31,25 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     await system?.stop();
   });
 
+  const sendEvents = (body: EventsRequest) => system.api.POST('/v1/events', { body });
+  const profileOf = (id: string) => system.api.GET('/v1/customers/{id}', { params: { path: { id } } });
+  const segmentsOf = (id: string) => system.api.GET('/v1/customers/{id}/segments', { params: { path: { id } } });
+  const erase = (id: string) => system.api.DELETE('/v1/customers/{id}', { params: { path: { id } } });
+
   it('erases every trace of a customer and exits it from its segments', async () => {
     const customerId = uniqueName('gdpr');
-    await http('POST', `${system.url}/v1/events`, {
+    await sendEvents({
       events: [
         { eventId: `evt-${randomUUID()}`, type: 'traits', customerId, occurredAt: new Date().toISOString(), traits: { email: 'erase.me@example.com', firstName: 'Erin' } },
         purchase(customerId),
       ],
     });
     await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 1, { what: 'entered' });
-    expect((await http('GET', `${system.url}/v1/customers/${customerId}/segments`)).status).toBe(200); // fills Redis
+    expect((await segmentsOf(customerId)).response.status).toBe(200); // fills Redis
     expect(await system.redis.keys(`*{${customerId}}*`)).toHaveLength(1);
 
-    const erased = await http('DELETE', `${system.url}/v1/customers/${customerId}`);
-    expect(erased).toMatchObject({ status: 202, body: { customerId, status: 'erased' } });
+    const erased = await erase(customerId);
+    expect({ status: erased.response.status, body: erased.data }).toMatchObject({ status: 202, body: { customerId, status: 'erased' } });
 
     const exited = await eventually(
       async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId && e.type === 'segflow.segment.exited'),
@@ -49,8 +58,8 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     );
     expect(exited[0]).toMatchObject({ id: `buyers:${customerId}:2`, data: { reason: 'customer_erased', segmentId: 'buyers' } });
 
-    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
-    await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}/segments`), (r) => r.status === 404, { what: 'segments gone' });
+    expect((await profileOf(customerId)).response.status).toBe(404);
+    await eventually(() => segmentsOf(customerId), (r) => r.response.status === 404, { what: 'segments gone' });
     const rows = await Promise.all([
       system.profileDb.selectFrom('profiles').select('customer_id').where('customer_id', '=', customerId).execute(),
       system.profileDb.selectFrom('processed_events').select('customer_id').where('customer_id', '=', customerId).execute(),
@@ -59,10 +68,10 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     ]);
     expect(rows.flat()).toEqual([]);
     expect(await system.redis.keys(`*{${customerId}}*`)).toEqual([]);
-    expect((await http('DELETE', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+    expect((await erase(customerId)).response.status).toBe(404);
 
     // The same id seen again starts a new history whose event ids never repeat the old ones.
-    await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId)] });
+    await sendEvents({ events: [purchase(customerId)] });
     const reentered = await eventually(
       async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId),
       (events) => events.length === 3,
@@ -76,48 +85,48 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
   it('sends a purchase in a currency with no rate to the DLQ with that reason', async () => {
     const customerId = uniqueName('yen');
     const event = purchase(customerId, { currency: 'JPY', amount: 1000 });
-    expect((await http('POST', `${system.url}/v1/events`, event)).status).toBe(202);
+    expect((await sendEvents(event)).response.status).toBe(202);
     const [message] = await eventually(async () => dlq.messages.filter((m) => m.key === customerId), (m) => m.length === 1, { what: 'DLQ message' });
     expect(readDlqHeaders(message!)).toMatchObject({ reason: 'unknown_currency', originTopic: system.topics.customerEvents });
     expect(JSON.parse(message!.value!.toString())).toMatchObject({ eventId: event.eventId, currency: 'JPY' });
-    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).status).toBe(404);
+    expect((await profileOf(customerId)).response.status).toBe(404);
   });
 
   it('converts a purchase in a configured currency to the base currency', async () => {
     const customerId = uniqueName('usd');
-    await http('POST', `${system.url}/v1/events`, purchase(customerId, { currency: 'USD', amount: 100 }));
-    const profile = await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.status === 200, { what: 'profile' });
-    expect(profile.body.purchase.total).toBe(90); // the test system's rate: 1 USD = 0.9 EUR
+    await sendEvents(purchase(customerId, { currency: 'USD', amount: 100 }));
+    const profile = await eventually(() => profileOf(customerId), (r) => r.response.status === 200, { what: 'profile' });
+    expect(profile.data?.purchase.total).toBe(90); // the test system's rate: 1 USD = 0.9 EUR
   });
 
   it('builds the documented profile from a scripted customer history', async () => {
-    const model = {
+    const model: ScoringModelUpdate = {
       halfLifeDays: 30,
       rules: [
         { id: 'buy', eventType: 'purchase', points: 10 },
         { id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 2, dailyCap: 4 },
       ],
     };
-    expect((await http('PUT', `${system.url}/v1/scoring-model`, model)).status).toBe(200);
+    expect((await system.api.PUT('/v1/scoring-model', { body: model })).response.status).toBe(200);
     const customerId = uniqueName('story');
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
     const common = (m: number) => ({ eventId: `evt-${randomUUID()}`, customerId, occurredAt: minutesAgo(m) });
-    const sent = await http('POST', `${system.url}/v1/events`, {
+    const sent = await sendEvents({
       events: [
         { ...common(60), type: 'traits', traits: { email: 'ada@example.com', birthDate: '1990-06-15', country: 'DE', interests: ['running'] } },
         { ...common(50), type: 'traits', traits: { country: 'FR' } },
         { ...common(55), type: 'traits', traits: { country: 'IT' } }, // older than the FR one: loses
-        ...[40, 39, 38].map((m) => ({ ...common(m), type: 'page_view', url: '/docs/getting-started', category: 'docs' })),
+        ...[40, 39, 38].map((m) => ({ ...common(m), type: 'page_view' as const, url: '/docs/getting-started', category: 'docs' })),
         { ...common(30), type: 'email_open', campaignId: 'autumn' },
         { ...common(20), type: 'purchase', orderId: 'o-1', amount: 100, currency: 'EUR', items: [{ sku: 'run-1', category: 'shoes', quantity: 1, price: 100 }] },
         { ...common(10), type: 'purchase', orderId: 'o-2', amount: 50, currency: 'USD', items: [{ sku: 'bk-1', category: 'books', quantity: 1, price: 50 }] },
       ],
     });
-    expect(sent.body).toMatchObject({ accepted: 9, rejected: [] });
-    await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.body?.version === 9, { what: 'all nine events applied' });
-    expect((await http('POST', `${system.url}/v1/ops/rfm/recompute`)).status).toBe(200);
+    expect(sent.data).toMatchObject({ accepted: 9, rejected: [] });
+    await eventually(() => profileOf(customerId), (r) => r.data?.version === 9, { what: 'all nine events applied' });
+    expect((await system.api.POST('/v1/ops/rfm/recompute')).response.status).toBe(200);
 
-    const { body: view } = await http('GET', `${system.url}/v1/customers/${customerId}`);
+    const view = (await profileOf(customerId)).data!;
     const today = new Date();
     const expectedAge = today.getUTCFullYear() - 1990 - (today.getUTCMonth() < 5 || (today.getUTCMonth() === 5 && today.getUTCDate() < 15) ? 1 : 0);
     expect(view).toMatchObject({
@@ -137,15 +146,15 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
   });
 
   it('versions the scoring model and rejects a rule naming the bad field', async () => {
-    const before = (await http('GET', `${system.url}/v1/scoring-model`)).body.version;
-    const bad = await http('PUT', `${system.url}/v1/scoring-model`, { rules: [{ id: 'docs', eventType: 'email_open', filters: { urlPrefix: '/docs' }, points: 5 }] });
-    expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ status: 400, code: 'validation_failed' });
-    expect(bad.body.errors).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
-    const model = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
-    const saved = await http('PUT', `${system.url}/v1/scoring-model`, model);
-    expect(saved).toMatchObject({ status: 200, body: { version: before + 1, ...model } });
-    expect((await http('GET', `${system.url}/v1/scoring-model`)).body).toMatchObject({ version: before + 1 });
+    const before = (await system.api.GET('/v1/scoring-model')).data!.version;
+    const bad = await system.api.PUT('/v1/scoring-model', { body: { rules: [{ id: 'docs', eventType: 'email_open', filters: { urlPrefix: '/docs' }, points: 5 }] } });
+    expect(bad.response.status).toBe(400);
+    expect(bad.error).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(bad.error?.errors).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
+    const model: ScoringModelUpdate = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
+    const saved = await system.api.PUT('/v1/scoring-model', { body: model });
+    expect({ status: saved.response.status, body: saved.data }).toMatchObject({ status: 200, body: { version: before + 1, ...model } });
+    expect((await system.api.GET('/v1/scoring-model')).data).toMatchObject({ version: before + 1 });
   });
 });
 
@@ -164,19 +173,20 @@ describe('lifecycle thresholds of a deployment (SEGFLOW_LIFECYCLE)', () => {
   });
 
   it('derives the stage with them in the profile view and in segment rules alike', async () => {
-    await http('POST', `${system.url}/v1/segments`, { id: 'deciding', name: 'Deciding', rule: { field: 'lifecycleStage', op: 'eq', value: 'decision' } });
+    await system.api.POST('/v1/segments', { body: { id: 'deciding', name: 'Deciding', rule: { field: 'lifecycleStage', op: 'eq', value: 'decision' } } });
     const customerId = uniqueName('stage');
-    await http('POST', `${system.url}/v1/events`, { events: [purchase(customerId), purchase(customerId)] });
+    await system.api.POST('/v1/events', { body: { events: [purchase(customerId), purchase(customerId)] } });
 
     // Two recent purchases are `retention` by default; with three required, still `decision`.
     const entered = await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 1, { what: 'entered deciding' });
     expect(entered[0]).toMatchObject({ type: 'segflow.segment.entered', data: { segmentId: 'deciding' } });
-    const profile = await eventually(() => http('GET', `${system.url}/v1/customers/${customerId}`), (r) => r.body?.purchase?.count === 2, { what: 'both purchases applied' });
-    expect(profile.body.lifecycleStage).toBe('decision');
+    const profileOf = (id: string) => system.api.GET('/v1/customers/{id}', { params: { path: { id } } });
+    const profile = await eventually(() => profileOf(customerId), (r) => r.data?.purchase.count === 2, { what: 'both purchases applied' });
+    expect(profile.data?.lifecycleStage).toBe('decision');
 
-    await http('POST', `${system.url}/v1/events`, purchase(customerId));
+    await system.api.POST('/v1/events', { body: purchase(customerId) });
     const exited = await eventually(async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId), (events) => events.length === 2, { what: 'left deciding' });
     expect(exited[1]).toMatchObject({ type: 'segflow.segment.exited', data: { segmentId: 'deciding', reason: 'event' } });
-    expect((await http('GET', `${system.url}/v1/customers/${customerId}`)).body.lifecycleStage).toBe('retention');
+    expect((await profileOf(customerId)).data?.lifecycleStage).toBe('retention');
   });
 });

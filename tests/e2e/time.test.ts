@@ -3,7 +3,7 @@ import type { MembershipEvent } from '@segflow/contracts';
 import { uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
-import { collect, http, startSystem } from '../support/system.js';
+import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 const DAY = 24 * 3_600_000;
@@ -17,12 +17,10 @@ describe('segment memberships as time passes', () => {
     system = await startSystem();
     second = await startSystem({ services: ['segment'], shareWith: system }); // a second segment-service instance
     membership = await collect(system.bus, system.topics.membership);
-    const created = await http('POST', `${system.url}/v1/segments`, {
-      id: 'recent-buyers',
-      name: 'Purchased in the last 30 days',
-      rule: { field: 'purchase.lastAt', op: 'withinLast', value: '30d' },
+    const created = await system.api.POST('/v1/segments', {
+      body: { id: 'recent-buyers', name: 'Purchased in the last 30 days', rule: { field: 'purchase.lastAt', op: 'withinLast', value: '30d' } },
     });
-    expect(created.status).toBe(201);
+    expect(created.response.status).toBe(201);
   });
 
   afterAll(async () => {
@@ -36,7 +34,7 @@ describe('segment memberships as time passes', () => {
   it('exits a customer when the last purchase leaves the 30-day window, within 5 s, with reason time', async () => {
     const customerId = uniqueName('c');
     const occurredAt = Date.now() - 30 * DAY + 10_000;
-    await http('POST', `${system.url}/v1/events`, purchase(customerId, { occurredAt: new Date(occurredAt).toISOString() }));
+    await system.api.POST('/v1/events', { body: purchase(customerId, { occurredAt: new Date(occurredAt).toISOString() }) });
 
     const [entered, exited] = await eventually(async () => eventsFor(customerId), (events) => events.length === 2, {
       what: 'entered, then exited on time',
@@ -50,15 +48,15 @@ describe('segment memberships as time passes', () => {
     expect(delay).toBeGreaterThanOrEqual(0);
     expect(delay).toBeLessThan(5_000);
     expect(exited!.data.explanation).toMatchObject([{ field: 'purchase.lastAt', op: 'withinLast', value: '30d' }]);
-    const segments = await http('GET', `${system.url}/v1/customers/${customerId}/segments`);
-    expect(segments.body.segments).toEqual([]);
+    const segments = await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id: customerId } } });
+    expect(segments.data?.segments).toEqual([]);
   });
 
   it('announces each timed flip once with two segment-service instances', async () => {
     const customers = Array.from({ length: 20 }, () => uniqueName('pair'));
     const base = Date.now() - 30 * DAY;
-    await http('POST', `${system.url}/v1/events`, {
-      events: customers.map((c, i) => purchase(c, { occurredAt: new Date(base + 4_000 + i * 300).toISOString() })),
+    await system.api.POST('/v1/events', {
+      body: { events: customers.map((c, i) => purchase(c, { occurredAt: new Date(base + 4_000 + i * 300).toISOString() })) },
     });
     await eventually(
       async () => membership.json<MembershipEvent>().filter((e) => customers.includes(e.subject) && e.type === 'segflow.segment.exited'),
@@ -81,9 +79,9 @@ describe('a lead score decaying below a threshold', () => {
   beforeAll(async () => {
     system = await startSystem();
     membership = await collect(system.bus, system.topics.membership);
-    const model = await http('PUT', `${system.url}/v1/scoring-model`, { halfLifeDays: 30, rules: [{ id: 'buy', eventType: 'purchase', points: 10 }] });
-    expect(model.status).toBe(200);
-    await http('POST', `${system.url}/v1/segments`, { id: 'hot-leads', name: 'Hot leads', rule: { field: 'leadScore', op: 'gte', value: 5 } });
+    const model = await system.api.PUT('/v1/scoring-model', { body: { halfLifeDays: 30, rules: [{ id: 'buy', eventType: 'purchase', points: 10 }] } });
+    expect(model.response.status).toBe(200);
+    await system.api.POST('/v1/segments', { body: { id: 'hot-leads', name: 'Hot leads', rule: { field: 'leadScore', op: 'gte', value: 5 } } });
   });
 
   afterAll(async () => {
@@ -95,7 +93,7 @@ describe('a lead score decaying below a threshold', () => {
     const customerId = uniqueName('lead');
     // 10 points, half-life 30 days: the score falls to 5 one half-life after the purchase
     const occurredAt = Date.now() - 30 * DAY + 8_000;
-    await http('POST', `${system.url}/v1/events`, purchase(customerId, { occurredAt: new Date(occurredAt).toISOString() }));
+    await system.api.POST('/v1/events', { body: purchase(customerId, { occurredAt: new Date(occurredAt).toISOString() }) });
     const [entered, exited] = await eventually(
       async () => membership.json<MembershipEvent>().filter((e) => e.subject === customerId),
       (events) => events.length === 2,
