@@ -57,12 +57,12 @@ const random = (seed: number) => () => {
 
 export interface ProducedEvent {
   /** A key of `Topics`: the source topic it goes to. */
-  topic: 'purchase' | 'pageView' | 'emailOpen' | 'traits';
+  topic: 'purchase' | 'pageView' | 'emailOpen' | 'traits' | 'identify';
   key: string;
   value: string;
 }
 
-const TOPIC_OF = { purchase: 'purchase', page_view: 'pageView', email_open: 'emailOpen', traits: 'traits' } as const;
+const TOPIC_OF = { purchase: 'purchase', page_view: 'pageView', email_open: 'emailOpen', traits: 'traits', identify: 'identify' } as const;
 const toProduced = (event: InputEvent): ProducedEvent => ({ topic: TOPIC_OF[event.type], key: event.customerId, value: JSON.stringify(event) });
 
 /**

@@ -438,7 +438,7 @@ export interface components {
          *       "channel": "web"
          *     }
          */
-        Event: components["schemas"]["PurchaseEvent"] | components["schemas"]["PageViewEvent"] | components["schemas"]["EmailOpenEvent"] | components["schemas"]["TraitsEvent"];
+        Event: components["schemas"]["PurchaseEvent"] | components["schemas"]["PageViewEvent"] | components["schemas"]["EmailOpenEvent"] | components["schemas"]["TraitsEvent"] | components["schemas"]["IdentifyEvent"];
         /** @description Up to 1000 events, each validated on its own. */
         EventBatch: {
             events: components["schemas"]["Event"][];
@@ -480,6 +480,25 @@ export interface components {
         FieldError: {
             path: string;
             message: string;
+        };
+        /**
+         * @description The anonymous id is the same person as the customer: its profile merges into the customer’s, and later events for it count for the customer. `anonymousId` must differ from `customerId`.
+         * @example {
+         *       "eventId": "evt-985",
+         *       "type": "identify",
+         *       "customerId": "c-42",
+         *       "occurredAt": "2026-11-23T09:59:59.870Z",
+         *       "anonymousId": "anon-7f3a"
+         *     }
+         */
+        IdentifyEvent: {
+            eventId: string;
+            customerId: string;
+            /** Format: date-time */
+            occurredAt: string;
+            /** @constant */
+            type: "identify";
+            anonymousId: string;
         };
         /**
          * @description Alive: no consumer loop died; `dead` names the modules whose loop did.

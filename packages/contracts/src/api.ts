@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EmailOpenEvent, InputEvent, PageViewEvent, PurchaseEvent, TraitsEvent } from './events.js';
+import { EmailOpenEvent, IdentifyEvent, InputEvent, PageViewEvent, PurchaseEvent, TraitsEvent } from './events.js';
 import { Identifier, LIMITS } from './limits.js';
 import { ProfileView, RfmQuintiles } from './profile.js';
 import { Condition, RuleNode } from './rules.js';
@@ -222,6 +222,7 @@ const named: [z.ZodType, ApiSchemaMeta][] = [
   [PageViewEvent, { id: 'PageViewEvent' }],
   [EmailOpenEvent, { id: 'EmailOpenEvent' }],
   [TraitsEvent, { id: 'TraitsEvent' }],
+  [IdentifyEvent, { id: 'IdentifyEvent', description: 'The anonymous id is the same person as the customer: its profile merges into the customer’s, and later events for it count for the customer. `anonymousId` must differ from `customerId`.', examples: [{ eventId: 'evt-985', type: 'identify', customerId: 'c-42', occurredAt: '2026-11-23T09:59:59.870Z', anonymousId: 'anon-7f3a' }] }],
   [InputEvent, { id: 'Event', description: 'An input event, by `type`.', examples: [purchase] }],
   [EventBatch, { id: 'EventBatch', description: 'Up to 1000 events, each validated on its own.' }],
   [DocumentedEventsRequest, { id: 'EventsRequest', description: 'One event, or a batch of up to 1000.', examples: [purchase] }],

@@ -46,7 +46,7 @@ describe('AsyncAPI document', () => {
     const payloads = messagesOf(asyncApiDocument({ publicUrl: 'https://segflow.example.com', namespace: '', kafkaBrokers: ['k:9092'] }))
       .filter(([, m]) => m.payload.schemaFormat === JSON_SCHEMA_2020_12)
       .map(([, m]) => m.payload.schema!.$ref);
-    expect(payloads).toHaveLength(7);
+    expect(payloads).toHaveLength(8);
     for (const ref of payloads) expect(ids).toContain(ref);
   });
 
@@ -62,6 +62,6 @@ describe('AsyncAPI document', () => {
         checked++;
       }
     }
-    expect(checked).toBe(5);
+    expect(checked).toBe(6);
   });
 });

@@ -41,6 +41,7 @@ const sourceExamples = {
   page_view: { eventId: 'evt-982', type: 'page_view', customerId: 'c-42', occurredAt: now, url: 'https://shop.example/shoes/trail', category: 'shoes' },
   email_open: { eventId: 'evt-983', type: 'email_open', customerId: 'c-42', occurredAt: now, campaignId: 'winter-sale' },
   traits: { eventId: 'evt-984', type: 'traits', customerId: 'c-42', occurredAt: now, traits: { email: 'ada@example.com', country: 'DE', consent: { email: true } } },
+  identify: { eventId: 'evt-985', type: 'identify', customerId: 'c-42', occurredAt: now, anonymousId: 'anon-7f3a' },
 };
 
 const membershipExample = (publicUrl: string) => ({
@@ -135,6 +136,13 @@ export const asyncApiDocument = (settings: AsyncApiSettings = DEFAULT_ASYNCAPI_S
       pageViewEvents: channel(topics.pageView, 'pageViewEvent', PUBLIC, 'Page views', 'Page views from a web tracker (`type: page_view`).'),
       emailOpenEvents: channel(topics.emailOpen, 'emailOpenEvent', PUBLIC, 'Email opens', 'Email opens from an ESP (`type: email_open`).'),
       traitsEvents: channel(topics.traits, 'traitsEvent', PUBLIC, 'Traits', 'Customer traits from a CRM (`type: traits`); per field, the latest occurredAt wins.'),
+      identifyEvents: channel(
+        topics.identify,
+        'identifyEvent',
+        PUBLIC,
+        'Identifies',
+        'An anonymous id recognised as a known customer (`type: identify`), e.g. at login: the anonymous profile merges into the customer’s, and later events for the anonymous id count for the customer.',
+      ),
       customerEvents: channel(topics.customerEvents, 'customerEvent', INTERNAL, 'Accepted events', 'Every accepted event, validated and normalised by ingest, with receivedAt.'),
       deadLetters: channel(
         topics.dlq,
@@ -143,7 +151,7 @@ export const asyncApiDocument = (settings: AsyncApiSettings = DEFAULT_ASYNCAPI_S
         'Dead letters',
         'Input segflow refused for good, byte for byte, with the reason and origin in segflow-dlq-* headers. Nothing refused is dropped silently.',
       ),
-      profileChanges: channel(topics.profileChanges, 'profileChange', INTERNAL, 'Profile changes', 'The full profile snapshot after each change, or an erasure.'),
+      profileChanges: channel(topics.profileChanges, 'profileChange', INTERNAL, 'Profile changes', 'The full profile snapshot after each change, an erasure, or a merge into another customer.'),
       segmentMembership: channel(
         topics.membership,
         'membershipEvent',
@@ -157,6 +165,7 @@ export const asyncApiDocument = (settings: AsyncApiSettings = DEFAULT_ASYNCAPI_S
       receivePageViewEvents: { action: 'receive', channel: channelRef('pageViewEvents'), summary: 'ingest validates page views', bindings: consumedBy('ingest') },
       receiveEmailOpenEvents: { action: 'receive', channel: channelRef('emailOpenEvents'), summary: 'ingest validates email opens', bindings: consumedBy('ingest') },
       receiveTraitsEvents: { action: 'receive', channel: channelRef('traitsEvents'), summary: 'ingest validates traits', bindings: consumedBy('ingest') },
+      receiveIdentifyEvents: { action: 'receive', channel: channelRef('identifyEvents'), summary: 'ingest validates identifies', bindings: consumedBy('ingest') },
       sendCustomerEvents: { action: 'send', channel: channelRef('customerEvents'), summary: 'ingest forwards what it accepted, from the source topics and POST /v1/events' },
       receiveCustomerEvents: { action: 'receive', channel: channelRef('customerEvents'), summary: 'profile applies each event to its profile, exactly once', bindings: consumedBy('profile') },
       sendDeadLetters: { action: 'send', channel: channelRef('deadLetters'), summary: 'every consumer dead-letters what it cannot take' },
@@ -170,6 +179,7 @@ export const asyncApiDocument = (settings: AsyncApiSettings = DEFAULT_ASYNCAPI_S
         pageViewEvent: sourceMessage('page-view-event', 'Page view event', sourceExamples.page_view),
         emailOpenEvent: sourceMessage('email-open-event', 'Email open event', sourceExamples.email_open),
         traitsEvent: sourceMessage('traits-event', 'Traits event', sourceExamples.traits),
+        identifyEvent: sourceMessage('identify-event', 'Identify event', sourceExamples.identify),
         customerEvent: { name: 'CustomerEvent', title: 'Customer event', contentType: 'application/json', payload: payload('customer-event'), bindings: keyedByCustomer() },
         deadLetter: {
           name: 'DeadLetter',

@@ -24,6 +24,7 @@ const examples = {
     utm: { source: 'newsletter', medium: 'email', campaign: 'autumn' },
   },
   email_open: { ...base, type: 'email_open', campaignId: 'autumn-sale', messageId: 'm-1' },
+  identify: { ...base, type: 'identify', anonymousId: 'anon-7f3a' },
   traits: {
     ...base,
     type: 'traits',
@@ -76,6 +77,9 @@ describe('input event schemas', () => {
     ['traits.birthDate', { ...examples.traits, traits: { birthDate: '10/12/1990' } }],
     ['traits.favouriteColour', { ...examples.traits, traits: { favouriteColour: 'red' } }],
     ['traits.consent.fax', { ...examples.traits, traits: { consent: { fax: true } } }],
+    ['anonymousId', { ...examples.identify, anonymousId: '' }],
+    ['anonymousId', { ...examples.identify, anonymousId: 'a\u0000b' }],
+    ['anonymousId', { ...examples.identify, anonymousId: base.customerId }],
     ['type', { ...examples.purchase, type: 'refund' }],
   ])('rejects a bad %s with a message naming it', (path, raw) => {
     const errors = errorsOf(raw);

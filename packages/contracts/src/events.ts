@@ -91,11 +91,29 @@ export const TraitsEvent = z.object({
 });
 export type TraitsEvent = z.infer<typeof TraitsEvent>;
 
+const identifyShape = {
+  ...common,
+  type: z.literal('identify'),
+  /** The id the customer was known by so far (a cookie, a device id): its profile merges into `customerId`. */
+  anonymousId: id,
+};
+const distinctIds = <S extends z.ZodObject<typeof identifyShape>>(schema: S): S =>
+  schema.refine((e) => e.anonymousId !== e.customerId, { path: ['anonymousId'], message: 'must differ from customerId' });
+
+/**
+ * `anonymousId` is the same person as `customerId`: what is known under the anonymous id
+ * merges into the customer's profile, and later events for it count for the customer.
+ */
+export const IdentifyEvent = distinctIds(z.object(identifyShape)).meta({
+  description: 'anonymousId is the same person as customerId: its profile merges into the customer’s, and later events for it count for the customer. anonymousId must differ from customerId.',
+});
+export type IdentifyEvent = z.infer<typeof IdentifyEvent>;
+
 /** An event as producers send it, on a source topic or over HTTP. */
-export const InputEvent = z.discriminatedUnion('type', [PurchaseEvent, PageViewEvent, EmailOpenEvent, TraitsEvent]);
+export const InputEvent = z.discriminatedUnion('type', [PurchaseEvent, PageViewEvent, EmailOpenEvent, TraitsEvent, IdentifyEvent]);
 export type InputEvent = z.infer<typeof InputEvent>;
 export type EventType = InputEvent['type'];
-export const EVENT_TYPES = ['purchase', 'page_view', 'email_open', 'traits'] as const satisfies readonly EventType[];
+export const EVENT_TYPES = ['purchase', 'page_view', 'email_open', 'traits', 'identify'] as const satisfies readonly EventType[];
 
 /** An accepted event on `customer-events.v1`: the input, normalised, plus when ingest received it. */
 export const CustomerEvent = z.discriminatedUnion('type', [
@@ -103,8 +121,11 @@ export const CustomerEvent = z.discriminatedUnion('type', [
   PageViewEvent.extend({ receivedAt: z.iso.datetime() }),
   EmailOpenEvent.extend({ receivedAt: z.iso.datetime() }),
   TraitsEvent.extend({ receivedAt: z.iso.datetime() }),
+  distinctIds(z.object({ ...identifyShape, receivedAt: z.iso.datetime() })),
 ]);
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
+/** An accepted identify event. */
+export type IdentifyCustomerEvent = Extract<CustomerEvent, { type: 'identify' }>;
 
 /**
  * Validates a producer's event at instant `now`: the schema, then the clock-skew

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CustomerEvent, EmailOpenEvent, InputEvent, PageViewEvent, PurchaseEvent, TraitsEvent } from './events.js';
+import { CustomerEvent, EmailOpenEvent, IdentifyEvent, InputEvent, PageViewEvent, PurchaseEvent, TraitsEvent } from './events.js';
 import { RuleNode } from './rules.js';
 import { Segment, SegmentInput } from './segments.js';
 import { MembershipEvent, MembershipEventData } from './membership.js';
@@ -13,6 +13,7 @@ const published = {
   'page-view-event': PageViewEvent,
   'email-open-event': EmailOpenEvent,
   'traits-event': TraitsEvent,
+  'identify-event': IdentifyEvent,
   'input-event': InputEvent,
   'customer-event': CustomerEvent,
   'profile-change': ProfileChange,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CompareTo, RuleOp, TrendMeasure } from './rules.js';
 
 export const MEMBERSHIP_EVENT_TYPES = ['segflow.segment.entered', 'segflow.segment.exited'] as const;
-export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased']);
+export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased', 'merged']);
 export type MembershipReason = z.infer<typeof MembershipReason>;
 
 /** The two figures a trend compares: its current window and the period before it. */

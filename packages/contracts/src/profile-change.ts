@@ -12,6 +12,8 @@ export const ProfileUpdated = z.object({
   eventTime: z.iso.datetime(),
   /** When segflow received that event (ingest's `receivedAt`): where pipeline latency is timed from. */
   receivedAt: z.iso.datetime().optional(),
+  /** `merged` when the change folded another profile into this one (an identify): memberships it causes carry reason `merged`. */
+  reason: z.literal('merged').optional(),
 });
 export type ProfileUpdated = z.infer<typeof ProfileUpdated>;
 
@@ -20,10 +22,28 @@ export const ProfileErased = z.object({
   kind: z.literal('erased'),
   customerId: z.string(),
   erasedAt: z.iso.datetime(),
+  /** The ids that had been merged into the customer, erased with it. */
+  merged: z.array(z.string()).optional(),
 });
 export type ProfileErased = z.infer<typeof ProfileErased>;
 
-export const ProfileChange = z.discriminatedUnion('kind', [ProfileUpdated, ProfileErased]);
+/**
+ * The profile of `customerId` (an anonymous id) was merged into `into` by an identify
+ * event: every membership exits with reason `merged` and the id is forgotten; `into`
+ * follows as an `updated` change with reason `merged`.
+ */
+export const ProfileMerged = z.object({
+  kind: z.literal('merged'),
+  customerId: z.string(),
+  into: z.string(),
+  mergedAt: z.iso.datetime(),
+  /** The identify event, and when it happened. */
+  causationEventId: z.string(),
+  eventTime: z.iso.datetime(),
+});
+export type ProfileMerged = z.infer<typeof ProfileMerged>;
+
+export const ProfileChange = z.discriminatedUnion('kind', [ProfileUpdated, ProfileErased, ProfileMerged]);
 export type ProfileChange = z.infer<typeof ProfileChange>;
 
 /**
@@ -40,4 +60,5 @@ export const ProfileChangeEnvelope = z.discriminatedUnion('kind', [
     ),
   }),
   ProfileErased,
+  ProfileMerged,
 ]);

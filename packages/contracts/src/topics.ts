@@ -4,6 +4,7 @@ export const topicsFor = (namespace: string) => ({
   pageView: `${namespace}events.page-view.v1`,
   emailOpen: `${namespace}events.email-open.v1`,
   traits: `${namespace}events.traits.v1`,
+  identify: `${namespace}events.identify.v1`,
   customerEvents: `${namespace}customer-events.v1`,
   dlq: `${namespace}customer-events.dlq.v1`,
   profileChanges: `${namespace}profile-changes.v1`,

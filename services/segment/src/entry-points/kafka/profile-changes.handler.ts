@@ -1,22 +1,27 @@
 import { ProfileChangeEnvelope, validate } from '@segflow/contracts';
 import type { ProfileChange } from '@segflow/contracts';
-import type { ProfileErased, ProfileUpdated } from '@segflow/contracts';
+import type { ProfileErased, ProfileMerged, ProfileUpdated } from '@segflow/contracts';
 import type { ApplyBatch } from '@segflow/db';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
-import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
+import type { Evaluation, MembershipCause, MembershipDecisions } from '../../application/evaluate-memberships.js';
 import { eraseCustomers, lockCustomerProfiles, saveCustomerProfiles } from '../../data-access/membership.repository.js';
 import { lockEnabledSegments } from '../../data-access/segment.repository.js';
 import type { SegmentDb } from '../../data-access/tables.js';
-import type { segmentCompiler } from '../../domain/decide.js';
+import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
 import { segmentIndex } from '../../domain/decide.js';
 
-/** Per customer, what a batch asks for: an erasure, and/or the newest snapshot after it. */
+/**
+ * Per customer, what a batch asks for: an erasure or a merge into another customer (both
+ * forget the customer), and/or the newest snapshot after it, with the newest version that
+ * folded another profile in (its flips carry reason `merged`).
+ */
 interface CustomerWork {
-  erased: ProfileErased | null;
+  erased: ProfileErased | ProfileMerged | null;
   latest: ProfileUpdated | null;
+  mergedVersion: number;
 }
 
 const decode = (message: BusMessage, now: Date): { ok: true; change: ProfileChange } | { ok: false; dlq: OutgoingMessage } => {
@@ -34,8 +39,10 @@ const decode = (message: BusMessage, now: Date): { ok: true; change: ProfileChan
  * Evaluates the segments against each customer's newest profile in the batch and
  * writes the membership flips by compare-and-set, with their CloudEvents in the outbox,
  * in the batch transaction. A snapshot no newer than the stored one (a replay) is
- * skipped; an erasure exits every membership and forgets the customer. The Redis read
- * model is updated after commit.
+ * skipped; an erasure exits every membership and forgets the customer (and the ids merged
+ * into it), a merge into another customer does the same with reason `merged`, and the
+ * customer merged into is evaluated with reason `merged`. The Redis read model is updated
+ * after commit.
  */
 export const applyProfileChanges =
   (deps: {
@@ -60,44 +67,61 @@ export const applyProfileChanges =
       }
       const { change } = decoded;
       changes.push(change);
-      const entry = work.get(change.customerId) ?? { erased: null, latest: null };
-      if (change.kind === 'erased') {
+      const entry = work.get(change.customerId) ?? { erased: null, latest: null, mergedVersion: -1 };
+      if (change.kind !== 'updated') {
         entry.erased = change;
-        entry.latest = null; // snapshots before the erasure are gone with it
-      } else if (!entry.latest || entry.latest.version < change.version) {
-        entry.latest = change;
+        entry.latest = null; // snapshots before the erasure (or merge) are gone with it
+        entry.mergedVersion = -1;
+      } else {
+        if (!entry.latest || entry.latest.version < change.version) entry.latest = change;
+        if (change.reason === 'merged') entry.mergedVersion = Math.max(entry.mergedVersion, change.version);
       }
       work.set(change.customerId, entry);
+      // The ids merged into an erased customer go with it.
+      if (change.kind === 'erased') for (const id of change.merged ?? []) work.set(id, { erased: change, latest: null, mergedVersion: -1 });
     }
 
     const env = { rfmQuintiles: await currentRfmQuintiles(trx) };
     const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
     const erasedIds = [...work].filter(([, w]) => w.erased).map(([id]) => id);
     const erasures = await eraseCustomers(trx, erasedIds, now);
-    await deps.decisions.announce(trx, erasures, 'customer_erased', now, (id) => ({
-      causationEventId: null, eventTime: work.get(id)?.erased?.erasedAt ?? null, profileVersion: null,
-    }));
+    const goneCause = (id: string): MembershipCause => {
+      const gone = work.get(id)?.erased;
+      return gone?.kind === 'merged'
+        ? { causationEventId: gone.causationEventId, eventTime: gone.eventTime, profileVersion: null }
+        : { causationEventId: null, eventTime: gone?.erasedAt ?? null, profileVersion: null };
+    };
+    for (const [kind, reason] of [['erased', 'customer_erased'], ['merged', 'merged']] as const) {
+      const exits = erasures.filter((d) => work.get(d.customerId)?.erased?.kind === kind);
+      if (exits.length > 0) await deps.decisions.announce(trx, exits, reason, now, goneCause);
+    }
 
     const updates = [...work.values()].flatMap((w) => (w.latest ? [w.latest] : []));
     const stored = await lockCustomerProfiles(trx, updates.map((c) => c.customerId));
     const newer = updates.filter((c) => (stored.get(c.customerId)?.profile.version ?? -1) < c.version);
     const index = segmentIndex(segments);
-    const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
-      reason: 'event',
-      now,
-      customers: newer.map((change) => {
-        const before = stored.get(change.customerId) ?? null;
-        return {
-          profile: change.profile,
-          before,
-          // Only segments reading what changed are evaluated; time-driven flips are the scheduler's,
-          // and the unaffected segments' flip instants did not move, so the stored one stays valid.
-          segments: index.affectedBy(before?.profile ?? null, change.profile),
-          scheduled: before?.nextEvaluationAt ?? null,
-          cause: { causationEventId: change.causationEventId, eventTime: change.eventTime, profileVersion: change.version, receivedAt: change.receivedAt },
-        };
-      }),
-    });
+    const candidate = (change: ProfileUpdated): Evaluation['customers'][number] => {
+      const before = stored.get(change.customerId) ?? null;
+      return {
+        profile: change.profile,
+        before,
+        // Only segments reading what changed are evaluated; time-driven flips are the scheduler's,
+        // and the unaffected segments' flip instants did not move, so the stored one stays valid.
+        segments: index.affectedBy(before?.profile ?? null, change.profile),
+        scheduled: before?.nextEvaluationAt ?? null,
+        cause: { causationEventId: change.causationEventId, eventTime: change.eventTime, profileVersion: change.version, receivedAt: change.receivedAt },
+      };
+    };
+    // A snapshot that folded in another profile since the stored one is a merge; the rest are events.
+    const mergedNow = (change: ProfileUpdated) => work.get(change.customerId)!.mergedVersion > (stored.get(change.customerId)?.profile.version ?? -1);
+    const won: MembershipDecision[] = [];
+    const nextEvaluationAt = new Map<string, number | null>();
+    for (const [reason, group] of [['event', newer.filter((c) => !mergedNow(c))], ['merged', newer.filter(mergedNow)]] as const) {
+      if (group.length === 0) continue;
+      const outcome = await deps.decisions.evaluate(trx, { reason, now, customers: group.map(candidate) });
+      won.push(...outcome.won);
+      for (const [id, at] of outcome.nextEvaluationAt) nextEvaluationAt.set(id, at);
+    }
     await saveCustomerProfiles(trx, newer.map((c) => ({ profile: c.profile, nextEvaluationAt: nextEvaluationAt.get(c.customerId) ?? null })), now);
     if (poison.length > 0) {
       await deps.bus.publish(deps.dlqTopic, poison);
