@@ -8,12 +8,12 @@ import { groupFor } from '@segflow/service-kit';
 import { ensureLocalKafka, uniqueName } from '@segflow/testkit';
 import type { LocalKafka } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
-import { collect, http, startSystem } from '../support/system.js';
-import type { Collector, TestSystem } from '../support/system.js';
+import { collect, startSystem } from '../support/system.js';
+import type { Collector, Schemas, TestSystem } from '../support/system.js';
 import { captureLogs, enteredFigures, freePort, overHttp, overTopic, purchaseCounts, report, sleep, statusOf, streamPurchases, total, watchHealth, wrongCounts } from './outages.js';
 import type { PostRecord } from './outages.js';
 
-const SEGMENT = { id: 'bought-10', name: 'Bought 10 times', rule: { field: 'purchase.count', op: 'gte', value: 10 } };
+const SEGMENT = { id: 'bought-10', name: 'Bought 10 times', rule: { field: 'purchase.count', op: 'gte', value: 10 } } satisfies Schemas['NewSegment'];
 const INTERVAL_MS = 250;
 // The publish timeout and a margin for a loaded CI machine.
 const ANSWER_BOUND_MS = 6_500;
@@ -42,7 +42,7 @@ describe('fault suite: the Kafka broker frozen (SIGSTOP) under traffic', () => {
     dlq = await collect(system.bus, system.topics.dlq);
     customerEvents = await collect(system.bus, system.topics.customerEvents);
     upstream = createKafkaEventBus({ brokers: kafka.brokers, clientId: 'upstream', logger: createLogger({ level: 'silent' }) });
-    expect((await http('POST', `${system.url}/v1/segments`, SEGMENT)).status).toBe(201);
+    expect((await system.api.POST('/v1/segments', { body: SEGMENT })).response.status).toBe(201);
   });
   afterAll(async () => {
     if (kafka?.pid !== undefined) signal('SIGCONT'); // never leave it frozen, whatever failed
@@ -104,9 +104,9 @@ describe('fault suite: the Kafka broker frozen (SIGSTOP) under traffic', () => {
     const viaHttp = Array.from({ length: 10 }, () => uniqueName('c-http'));
     const viaTopic = Array.from({ length: 10 }, () => uniqueName('c-topic'));
     const customers = [...viaHttp, ...viaTopic];
-    const health = watchHealth(system.url);
+    const health = watchHealth(system.api);
     const posts: PostRecord[] = [];
-    const stream = streamPurchases({ customers: viaHttp, rounds: ROUNDS, intervalMs: INTERVAL_MS, deliver: overHttp(system.url, posts) });
+    const stream = streamPurchases({ customers: viaHttp, rounds: ROUNDS, intervalMs: INTERVAL_MS, deliver: overHttp(system.api, posts) });
     const topicStream = streamPurchases({ customers: viaTopic, rounds: ROUNDS, intervalMs: INTERVAL_MS, deliver: overTopic(upstream, system.topics.purchase) });
     onTestFinished(async () => {
       stream.stop();
@@ -129,7 +129,7 @@ describe('fault suite: the Kafka broker frozen (SIGSTOP) under traffic', () => {
       timeoutMs: 30_000,
     });
     const acceptingAfterMs = Math.min(...posts.filter((p) => p.status === 202 && p.at + p.ms > resumedAt).map((p) => p.at + p.ms)) - resumedAt;
-    await eventually(() => statusOf(`${system.url}/readyz`), (s) => s === 200, { what: 'ready after SIGCONT', timeoutMs: 30_000 });
+    await eventually(() => statusOf(system.api, '/readyz'), (s) => s === 200, { what: 'ready after SIGCONT', timeoutMs: 30_000 });
     const readyAfterMs = Date.now() - resumedAt;
     await Promise.all([stream.finished, topicStream.finished]);
     const lastAcceptedAt = Date.now();

@@ -1,10 +1,12 @@
 import { createServer } from 'node:net';
 import type { Kysely } from 'kysely';
+import type { SegflowClient } from '@segflow/client';
 import type { MembershipEvent } from '@segflow/contracts';
 import type { EventBus } from '@segflow/kafka';
 import type { ProfileDb } from '@segflow/profile';
 import { isPortOpen } from '@segflow/testkit';
 import { purchase } from '../support/events.js';
+import type { PurchaseEvent } from '../support/events.js';
 
 // What the outage tests share: a steady stream of purchases that survives the outage (a
 // client resending what was not acknowledged), probes of /healthz and /readyz in the
@@ -30,14 +32,20 @@ export const freePort = async (options: { andNext?: boolean } = {}): Promise<num
 /** An HTTP status, or `down` when nothing answered (refused, reset, timed out). */
 export type Status = number | 'down';
 
-export const statusOf = async (url: string, timeoutMs = 3_000): Promise<Status> => {
+/** The status of GET /healthz or /readyz. */
+export const statusOf = async (api: SegflowClient, path: '/healthz' | '/readyz', timeoutMs = 3_000): Promise<Status> => {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await response.arrayBuffer();
-    return response.status;
+    return (await api.GET(path, { signal: AbortSignal.timeout(timeoutMs) })).response.status;
   } catch {
     return 'down';
   }
+};
+
+/** GET /readyz: its status, and its body with the checks whether ready (200) or not (503). */
+export const readiness = async (api: SegflowClient) => {
+  const { data, error, response } = await api.GET('/readyz');
+  const body = data ?? error;
+  return { status: response.status, body: body && 'checks' in body ? body : undefined };
 };
 
 export interface HealthSample {
@@ -47,13 +55,13 @@ export interface HealthSample {
 }
 
 /** /healthz and /readyz polled every `intervalMs` until stop(), each sample timestamped. */
-export const watchHealth = (baseUrl: string, intervalMs = 200) => {
+export const watchHealth = (api: SegflowClient, intervalMs = 200) => {
   const samples: HealthSample[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       const at = Date.now();
-      const [healthz, readyz] = await Promise.all([statusOf(`${baseUrl}/healthz`), statusOf(`${baseUrl}/readyz`)]);
+      const [healthz, readyz] = await Promise.all([statusOf(api, '/healthz'), statusOf(api, '/readyz')]);
       samples.push({ at, healthz, readyz });
       await sleep(intervalMs);
     }
@@ -70,8 +78,6 @@ export const watchHealth = (baseUrl: string, intervalMs = 200) => {
 };
 export type HealthWatch = ReturnType<typeof watchHealth>;
 
-type Purchase = ReturnType<typeof purchase>;
-
 /** Events per request at most: POST /v1/events takes 1000. */
 const MAX_BATCH = 500;
 
@@ -79,7 +85,7 @@ const MAX_BATCH = 500;
  * Delivers a batch of events; resolves true when they were accepted, false when they must
  * be sent again later (same eventIds), as a client does after a 503.
  */
-export type Deliver = (events: Purchase[]) => Promise<boolean>;
+export type Deliver = (events: PurchaseEvent[]) => Promise<boolean>;
 
 /**
  * One purchase per customer every `intervalMs`, `rounds` times, each round delivered without
@@ -89,12 +95,12 @@ export type Deliver = (events: Purchase[]) => Promise<boolean>;
  */
 export const streamPurchases = (options: { customers: string[]; rounds: number; intervalMs: number; deliver: Deliver }) => {
   const { customers, rounds, intervalMs, deliver } = options;
-  let pending: Purchase[] = [];
+  let pending: PurchaseEvent[] = [];
   let inFlight = 0;
   let roundsSent = 0;
   let resends = 0;
   let stopped = false;
-  const send = (events: Purchase[]): void => {
+  const send = (events: PurchaseEvent[]): void => {
     if (events.length === 0) return;
     // Resends piling up go in several requests.
     if (events.length > MAX_BATCH) {
@@ -150,21 +156,15 @@ export interface PostRecord {
 
 /** Delivers over `POST /v1/events`, recording every answer: 202 accepted, anything else sent again. */
 export const overHttp =
-  (baseUrl: string, posts: PostRecord[]): Deliver =>
+  (api: SegflowClient, posts: PostRecord[]): Deliver =>
   async (events) => {
     const at = Date.now();
     let status: Status = 'down';
     let retryAfter: string | null = null;
     try {
-      const response = await fetch(`${baseUrl}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ events }),
-        signal: AbortSignal.timeout(20_000),
-      });
+      const { response } = await api.POST('/v1/events', { body: { events }, signal: AbortSignal.timeout(20_000) });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
-      await response.arrayBuffer();
     } finally {
       posts.push({ at, ms: Date.now() - at, status, retryAfter, events: events.length });
     }

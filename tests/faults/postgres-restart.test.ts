@@ -3,12 +3,12 @@ import type { MembershipEvent } from '@segflow/contracts';
 import { startPrivatePostgres, uniqueName } from '@segflow/testkit';
 import type { PrivatePostgres } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
-import { collect, http, startSystem } from '../support/system.js';
-import type { Collector, TestSystem } from '../support/system.js';
-import { captureLogs, enteredFigures, overHttp, purchaseCounts, report, sleep, statusOf, streamPurchases, total, watchHealth, wrongCounts } from './outages.js';
+import { collect, startSystem } from '../support/system.js';
+import type { Collector, Schemas, TestSystem } from '../support/system.js';
+import { captureLogs, enteredFigures, overHttp, purchaseCounts, readiness, report, sleep, statusOf, streamPurchases, total, watchHealth, wrongCounts } from './outages.js';
 import type { PostRecord } from './outages.js';
 
-const SEGMENTS = [5, 15, 30].map((n) => ({ id: `bought-${n}`, name: `Bought ${n} times`, rule: { field: 'purchase.count', op: 'gte', value: n } }));
+const SEGMENTS = [5, 15, 30].map((n) => ({ id: `bought-${n}`, name: `Bought ${n} times`, rule: { field: 'purchase.count', op: 'gte', value: n } }) satisfies Schemas['NewSegment']);
 const ROUNDS = 30;
 const OUTAGE_MS = 5_000;
 
@@ -25,7 +25,7 @@ describe('fault suite: Postgres stopped and started again under traffic', () => 
     system = await startSystem({ databaseAdminUrl: postgres.url, logDestination: logs.destination });
     membership = await collect(system.bus, system.topics.membership);
     dlq = await collect(system.bus, system.topics.dlq);
-    for (const segment of SEGMENTS) expect((await http('POST', `${system.url}/v1/segments`, segment)).status).toBe(201);
+    for (const segment of SEGMENTS) expect((await system.api.POST('/v1/segments', { body: segment })).response.status).toBe(201);
   });
   afterAll(async () => {
     await membership?.stop();
@@ -37,9 +37,9 @@ describe('fault suite: Postgres stopped and started again under traffic', () => 
   it('applies every purchase once, enters each segment once, answers 503 meanwhile and is ready again by itself', async ({ onTestFinished, onTestFailed }) => {
     onTestFailed(() => console.log(`last service logs:\n${logs.tail()}`));
     const customers = Array.from({ length: 20 }, () => uniqueName('c-pg'));
-    const health = watchHealth(system.url);
+    const health = watchHealth(system.api);
     const posts: PostRecord[] = [];
-    const stream = streamPurchases({ customers, rounds: ROUNDS, intervalMs: 300, deliver: overHttp(system.url, posts) });
+    const stream = streamPurchases({ customers, rounds: ROUNDS, intervalMs: 300, deliver: overHttp(system.api, posts) });
     onTestFinished(async () => {
       stream.stop();
       await health.stop();
@@ -47,42 +47,36 @@ describe('fault suite: Postgres stopped and started again under traffic', () => 
 
     // 1. traffic flows, then Postgres goes away mid-stream
     await eventually(async () => stream.roundsSent(), (n) => n >= 8, { what: 'eight rounds sent' });
-    expect(await statusOf(`${system.url}/readyz`)).toBe(200);
+    expect(await statusOf(system.api, '/readyz')).toBe(200);
     const appliedBefore = total(await purchaseCounts(system.profileDb, customers));
     await postgres.stop();
     const stoppedAt = Date.now();
 
     // 2. while it is down: alive, not ready, reads refused with 503 and Retry-After, never 500
-    await eventually(() => statusOf(`${system.url}/readyz`), (s) => s === 503, { what: 'not ready without Postgres', timeoutMs: 5_000 });
+    await eventually(() => statusOf(system.api, '/readyz'), (s) => s === 503, { what: 'not ready without Postgres', timeoutMs: 5_000 });
     const notReadyAfterMs = Date.now() - stoppedAt;
-    const readyz = await http('GET', `${system.url}/readyz`);
-    const failing = (readyz.body.checks as { name: string; ok: boolean }[]).filter((c) => !c.ok).map((c) => c.name);
+    const failing = (await readiness(system.api)).body!.checks.filter((c) => !c.ok).map((c) => c.name);
     expect(failing).toEqual(expect.arrayContaining(['profile.postgres', 'segment.postgres']));
-    const requests: [string, string, unknown?][] = [
-      ['GET', `/v1/customers/${customers[0]}`],
-      ['GET', '/v1/segments'],
-      ['GET', `/v1/segments/${SEGMENTS[0]!.id}/members`],
-      ['POST', '/v1/segments', { id: 'made-meanwhile', name: 'Made meanwhile', rule: SEGMENTS[0]!.rule }],
-    ];
-    const reads = await Promise.all(
-      requests.map(async ([method, path, body]) => {
-        const response = await fetch(`${system.url}${path}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { path: `${method} ${path}`, status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
-      }),
-    );
-    for (const read of reads) expect(read, read.path).toMatchObject({ status: 503, retryAfter: '5', body: { status: 503, code: 'unavailable' } });
+    const requests = {
+      'GET /v1/customers/{id}': system.api.GET('/v1/customers/{id}', { params: { path: { id: customers[0]! } } }),
+      'GET /v1/segments': system.api.GET('/v1/segments'),
+      'GET /v1/segments/{id}/members': system.api.GET('/v1/segments/{id}/members', { params: { path: { id: SEGMENTS[0]!.id } } }),
+      'POST /v1/segments': system.api.POST('/v1/segments', { body: { id: 'made-meanwhile', name: 'Made meanwhile', rule: SEGMENTS[0]!.rule } }),
+    };
+    for (const [request, answer] of Object.entries(requests)) {
+      const { response, error } = await answer;
+      const read = { status: response.status, retryAfter: response.headers.get('retry-after'), body: error };
+      expect(read, request).toMatchObject({ status: 503, retryAfter: '5', body: { status: 503, code: 'unavailable' } });
+    }
     // Served from Redis when cached, else from Postgres: either way not a 500.
-    expect([200, 404, 503]).toContain(await statusOf(`${system.url}/v1/customers/${customers[1]}/segments`));
+    const cached = await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id: customers[1]! } } });
+    expect([200, 404, 503]).toContain(cached.response.status);
     await sleep(stoppedAt + OUTAGE_MS - Date.now());
 
     // 3. Postgres returns: ready again and consuming, with no one's help
     await postgres.start();
     const restartedAt = Date.now();
-    await eventually(() => statusOf(`${system.url}/readyz`), (s) => s === 200, { what: 'ready again', timeoutMs: 30_000 });
+    await eventually(() => statusOf(system.api, '/readyz'), (s) => s === 200, { what: 'ready again', timeoutMs: 30_000 });
     const readyAfterMs = Date.now() - restartedAt;
     await eventually(async () => total(await purchaseCounts(system.profileDb, customers)), (n) => n > appliedBefore, { what: 'consumption resumed', timeoutMs: 30_000, intervalMs: 50 });
     const resumedAfterMs = Date.now() - restartedAt;

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createSegflowClient } from '@segflow/client';
+import type { SegflowClient } from '@segflow/client';
 import type { MembershipEvent } from '@segflow/contracts';
 import { createDb, namespacedDatabaseUrl } from '@segflow/db';
 import { createKafkaEventBus } from '@segflow/kafka';
@@ -11,11 +13,11 @@ import type { TestDatabase } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { startServiceProcess } from '../support/processes.js';
 import type { ServiceProcess } from '../support/processes.js';
-import { collect, http } from '../support/system.js';
-import type { Collector } from '../support/system.js';
+import { collect } from '../support/system.js';
+import type { Collector, Schemas } from '../support/system.js';
 import { enteredFigures, freePort, overTopic, purchaseCounts, report, sleep, statusOf, streamPurchases, total, wrongCounts } from './outages.js';
 
-const SEGMENT = { id: 'bought-10', name: 'Bought 10 times', rule: { field: 'purchase.count', op: 'gte', value: 10 } };
+const SEGMENT = { id: 'bought-10', name: 'Bought 10 times', rule: { field: 'purchase.count', op: 'gte', value: 10 } } satisfies Schemas['NewSegment'];
 const ROUNDS = 40;
 
 describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and started again', () => {
@@ -27,7 +29,7 @@ describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and
   let membership: Collector;
   let dlq: Collector;
   let env: Record<string, string>;
-  let baseUrl: string;
+  let api: SegflowClient;
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
@@ -38,7 +40,7 @@ describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and
     membership = await collect(bus, topics.membership);
     dlq = await collect(bus, topics.dlq);
     const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
+    api = createSegflowClient({ baseUrl: `http://127.0.0.1:${port}` });
     env = {
       KAFKA_BROKERS: inject('kafkaBrokers').join(','),
       DATABASE_URL: database.url,
@@ -69,14 +71,14 @@ describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     });
     onTestFailed(() => console.log(processes.map((p, i) => `--- process ${i + 1} output:\n${p.output().slice(-6_000)}`).join('\n')));
-    const ready = (timeoutMs: number) => eventually(() => statusOf(`${baseUrl}/readyz`), (s) => s === 200, { what: '/readyz 200', timeoutMs, intervalMs: 50 });
+    const ready = (timeoutMs: number) => eventually(() => statusOf(api, '/readyz'), (s) => s === 200, { what: '/readyz 200', timeoutMs, intervalMs: 50 });
 
     // 1. started cold, a segment defined, purchases flowing onto the source topic
     const coldStartAt = Date.now();
     const first = start();
     await ready(60_000);
     const coldReadyMs = Date.now() - coldStartAt;
-    expect((await http('POST', `${baseUrl}/v1/segments`, SEGMENT)).status).toBe(201);
+    expect((await api.POST('/v1/segments', { body: SEGMENT })).response.status).toBe(201);
     const customers = Array.from({ length: 20 }, () => uniqueName('c-restart'));
     const stream = streamPurchases({
       customers,
@@ -94,7 +96,7 @@ describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and
     const appliedAtKill = total(await purchaseCounts(db, customers));
     const second = start();
     // The process listens once its consumers have joined their groups: until then nothing answers.
-    const answering = eventually(() => statusOf(`${baseUrl}/healthz`), (s) => s !== 'down', { what: 'answering', timeoutMs: 60_000, intervalMs: 50 }).then(() => Date.now() - killedAt);
+    const answering = eventually(() => statusOf(api, '/healthz'), (s) => s !== 'down', { what: 'answering', timeoutMs: 60_000, intervalMs: 50 }).then(() => Date.now() - killedAt);
     await ready(60_000);
     const readyAfterMs = Date.now() - killedAt;
     const answeringAfterMs = await answering;
@@ -131,7 +133,7 @@ describe('fault suite: the all-in-one process killed (SIGKILL) under traffic and
     expect(wrongCounts(await purchaseCounts(db, customers), ROUNDS)).toEqual({});
     expect(entered).toMatchObject({ missing: [], enteredTwice: [], exited: 0 });
     expect(dlq.messages).toHaveLength(0);
-    expect(await statusOf(`${baseUrl}/healthz`)).toBe(200);
+    expect(await statusOf(api, '/healthz')).toBe(200);
 
     second.child.kill('SIGTERM');
     expect(await second.exited, second.output()).toEqual({ code: 0, signal: null });

@@ -8,9 +8,9 @@ import type { MembershipEvent } from '@segflow/contracts';
 import { isPortOpen, uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
-import { collect, http, startSystem } from '../support/system.js';
-import type { Collector, TestSystem } from '../support/system.js';
-import { captureLogs, enteredFigures, freePort, purchaseCounts, report, sleep, watchHealth, wrongCounts } from './outages.js';
+import { collect, startSystem } from '../support/system.js';
+import type { Collector, Schemas, TestSystem } from '../support/system.js';
+import { captureLogs, enteredFigures, freePort, purchaseCounts, readiness, report, sleep, watchHealth, wrongCounts } from './outages.js';
 
 /** A redis-server of the test's own on `port`; with `dataDir`, one that keeps its data across restarts (AOF). */
 const startRedis = async (port: number, dataDir?: string) => {
@@ -28,8 +28,8 @@ const startRedis = async (port: number, dataDir?: string) => {
 };
 type PrivateRedis = Awaited<ReturnType<typeof startRedis>>;
 
-const BUYERS = { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 3 } };
-const BIG_BUYERS = { id: 'big-buyers', name: 'Big buyers', rule: { field: 'purchase.count', op: 'gte', value: 5 } };
+const BUYERS = { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 3 } } satisfies Schemas['NewSegment'];
+const BIG_BUYERS = { id: 'big-buyers', name: 'Big buyers', rule: { field: 'purchase.count', op: 'gte', value: 5 } } satisfies Schemas['NewSegment'];
 
 describe('fault suite: Redis (the membership cache) goes away and comes back', () => {
   let port: number;
@@ -45,7 +45,7 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     system = await startSystem({ redisUrl: `redis://127.0.0.1:${port}`, logDestination: logs.destination });
     membership = await collect(system.bus, system.topics.membership);
     dlq = await collect(system.bus, system.topics.dlq);
-    for (const segment of [BUYERS, BIG_BUYERS]) expect((await http('POST', `${system.url}/v1/segments`, segment)).status).toBe(201);
+    for (const segment of [BUYERS, BIG_BUYERS]) expect((await system.api.POST('/v1/segments', { body: segment })).response.status).toBe(201);
   });
   afterAll(async () => {
     await membership?.stop();
@@ -56,12 +56,12 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
 
   const send = async (customers: string[], each: number) => {
     const events = customers.flatMap((c) => Array.from({ length: each }, () => purchase(c)));
-    expect((await http('POST', `${system.url}/v1/events`, { events })).status).toBe(202);
+    expect((await system.api.POST('/v1/events', { body: { events } })).response.status).toBe(202);
   };
   const segmentsOf = async (customerId: string) => {
     const startedAt = Date.now();
-    const response = await http('GET', `${system.url}/v1/customers/${customerId}/segments`);
-    return { status: response.status, ids: (response.body?.segments as { segmentId: string }[] | undefined)?.map((s) => s.segmentId), ms: Date.now() - startedAt };
+    const { data, response } = await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id: customerId } } });
+    return { status: response.status, ids: data?.segments.map((s) => s.segmentId), ms: Date.now() - startedAt };
   };
   /** Every customer answers 200 with exactly `ids`; returns the slowest answer's time. */
   const expectSegments = async (customers: string[], ids: string[]): Promise<number> => {
@@ -77,8 +77,8 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
   const cacheKey = async (customerId: string) =>
     `${system.namespace}segflow:g${(await system.redis.get(`${system.namespace}segflow:cache-generation`)) ?? '0'}:customer:{${customerId}}:segments`;
   const redisCheck = async () => {
-    const readyz = await http('GET', `${system.url}/readyz`);
-    return { status: readyz.status, redis: (readyz.body.checks as { name: string; ok: boolean }[]).find((c) => c.name === 'segment.redis')?.ok };
+    const { status, body } = await readiness(system.api);
+    return { status, redis: body!.checks.find((c) => c.name === 'segment.redis')?.ok };
   };
 
   it('answers memberships from Postgres while Redis is down, loses nothing, and fills and serves the cache again once it is back', async ({ onTestFinished, onTestFailed }) => {
@@ -87,7 +87,7 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     const early = Array.from({ length: 10 }, () => uniqueName('c-early'));
     const during = Array.from({ length: 10 }, () => uniqueName('c-during'));
     const after = Array.from({ length: 10 }, () => uniqueName('c-after'));
-    const health = watchHealth(system.url);
+    const health = watchHealth(system.api);
     onTestFinished(() => health.stop());
 
     // 1. members before the outage, their answers cached

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createSegflowClient } from '@segflow/client';
-import type { SegflowClient } from '@segflow/client';
+import type { components, SegflowClient } from '@segflow/client';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
 import { createDb } from '@segflow/db';
@@ -44,6 +44,9 @@ export const collect = async (bus: EventBus, topic: string): Promise<Collector> 
     stop: () => subscription.stop(),
   };
 };
+
+/** The REST API's bodies and answers as the OpenAPI document types them (`Schemas['NewSegment']`, …). */
+export type Schemas = components['schemas'];
 
 export interface TestSystem {
   url: string;
@@ -160,7 +163,11 @@ const freePort = (): Promise<number> =>
     });
   });
 
-/** JSON over real HTTP. */
+/**
+ * JSON over real HTTP, untyped: only for what a test sends outside the contract on purpose
+ * (bodies the client's types refuse, paths the document does not describe); the rest goes
+ * through `system.api`.
+ */
 export const http = async (method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> => {
   const response = await fetch(url, {
     method,
