@@ -11,7 +11,7 @@ import type { Collector, TestSystem } from '../support/system.js';
 
 // Strings that Postgres, JSON or the router refuse, in every string field of every event type.
 const BAD_TEXT = ['c\u0000', 'x\uD800', 'y\uDC00z', '\u0000'];
-// As JSON text: a tree thousands deep would overflow JSON.stringify on this side first.
+// As JSON text, sent raw: a tree thousands deep would overflow JSON.stringify on this side first.
 const nested = (depth: number): string =>
   `${'{"all":['.repeat(depth)}{"field":"purchase.count","op":"gte","value":1}${']}'.repeat(depth)}`;
 const sendJson = async (method: string, url: string, json: string) =>
@@ -54,7 +54,7 @@ describe('fault suite: poison input never stops the pipeline', () => {
     system = await startSystem();
     membership = await collect(system.bus, system.topics.membership);
     dlq = await collect(system.bus, system.topics.dlq);
-    expect((await http('POST', `${system.url}/v1/segments`, { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 1 } })).status).toBe(201);
+    expect((await system.api.POST('/v1/segments', { body: { id: 'buyers', name: 'Buyers', rule: { field: 'purchase.count', op: 'gte', value: 1 } } })).response.status).toBe(201);
   });
   afterAll(async () => {
     await membership?.stop();
@@ -62,10 +62,11 @@ describe('fault suite: poison input never stops the pipeline', () => {
     await system?.stop();
   });
 
-  const profileOf = (id: string) => http('GET', `${system.url}/v1/customers/${encodeURIComponent(id)}`);
+  const profileOf = (id: string) => system.api.GET('/v1/customers/{id}', { params: { path: { id } } });
   const enteredBy = (id: string) => membership.json<MembershipEvent>().filter((e) => e.subject === id && e.type === 'segflow.segment.entered');
 
   it('answers 400 with the field for every poison event over HTTP, and 202 for the valid ones beside them', async () => {
+    // Raw JSON: the corpus is what the contract refuses, much of it outside its types too.
     const corpus = poisonEvents();
     for (const event of corpus) {
       const response = await http('POST', `${system.url}/v1/events`, event);
@@ -78,7 +79,7 @@ describe('fault suite: poison input never stops the pipeline', () => {
     expect(batch.status).toBe(202);
     expect(batch.body).toMatchObject({ accepted: 1 });
     expect(batch.body.rejected).toHaveLength(corpus.length);
-    await eventually(() => profileOf(good), (r) => r.status === 200 && r.body.purchase.count === 1, { what: 'the valid event applied' });
+    await eventually(() => profileOf(good), (r) => r.response.status === 200 && r.data?.purchase.count === 1, { what: 'the valid event applied' });
   });
 
   it('dead-letters poison on every source topic and on customer-events, and valid events interleaved arrive once', async () => {
@@ -105,10 +106,10 @@ describe('fault suite: poison input never stops the pipeline', () => {
     const sentPerCustomer = new Map<string, number>();
     corpus.forEach((_, i) => sentPerCustomer.set(goodIds[i % goodIds.length]!, (sentPerCustomer.get(goodIds[i % goodIds.length]!) ?? 0) + 1));
     for (const [id, count] of sentPerCustomer) {
-      await eventually(() => profileOf(id), (r) => r.status === 200 && r.body.purchase.count === count, { what: `${id} has ${count} purchases` });
+      await eventually(() => profileOf(id), (r) => r.response.status === 200 && r.data?.purchase.count === count, { what: `${id} has ${count} purchases` });
       expect(enteredBy(id)).toHaveLength(1);
     }
-    await eventually(() => profileOf(directGood), (r) => r.status === 200, { what: 'the direct valid event applied' });
+    await eventually(() => profileOf(directGood), (r) => r.response.status === 200, { what: 'the direct valid event applied' });
 
     const expectedDead = corpus.length + 8 + direct.length;
     await eventually(async () => dlq.messages.length, (n) => n >= expectedDead, { what: `${expectedDead} dead letters` });
@@ -117,8 +118,8 @@ describe('fault suite: poison input never stops the pipeline', () => {
     const truncated = dlq.messages.filter((m) => m.headers['segflow-dlq-truncated-from'] !== undefined);
     expect(truncated).toHaveLength(4);
 
-    const ready = await http('GET', `${system.url}/readyz`);
-    expect(ready.status).toBe(200);
+    const ready = await system.api.GET('/readyz');
+    expect(ready.response.status).toBe(200);
   });
 
   it('refuses deep, wide and huge rules with 400 on create, update and preview', async () => {
@@ -134,14 +135,16 @@ describe('fault suite: poison input never stops the pipeline', () => {
 
   it('reads and erases a customer whose id is 128 characters long', async () => {
     const id = `c-${'é'.repeat(126)}`;
-    expect((await http('POST', `${system.url}/v1/events`, purchase(id))).status).toBe(202);
-    await eventually(() => profileOf(id), (r) => r.status === 200, { what: 'a 128-character id readable' });
-    expect((await http('GET', `${system.url}/v1/customers/${encodeURIComponent(id)}/segments`)).status).not.toBe(414);
-    expect((await http('DELETE', `${system.url}/v1/customers/${encodeURIComponent(id)}`)).status).toBeLessThan(300);
-    await eventually(() => profileOf(id), (r) => r.status === 404, { what: 'the customer erased' });
+    // The client percent-encodes the id in the path.
+    expect((await system.api.POST('/v1/events', { body: purchase(id) })).response.status).toBe(202);
+    await eventually(() => profileOf(id), (r) => r.response.status === 200, { what: 'a 128-character id readable' });
+    expect((await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id } } })).response.status).not.toBe(414);
+    expect((await system.api.DELETE('/v1/customers/{id}', { params: { path: { id } } })).response.status).toBeLessThan(300);
+    await eventually(() => profileOf(id), (r) => r.response.status === 404, { what: 'the customer erased' });
   });
 
   it('answers 400, not 500, for NUL in a path or a query', async () => {
+    // Raw URLs: the client would encode these characters, never send them as they are.
     for (const path of ['/v1/customers/a%00b', '/v1/customers/a%00b/segments', '/v1/segments/buyers/members?cursor=%00', '/v1/customers/%ED%A0%80']) {
       const response = await fetch(`${system.url}${path}`);
       expect(response.status, path).toBe(400);
