@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '@segflow/client';
 import { LifecycleThresholds } from '@segflow/contracts';
 import type { MembershipEvent } from '@segflow/contracts';
 import { readDlqHeaders } from '@segflow/kafka';
@@ -9,9 +8,7 @@ import { eventually } from '../support/eventually.js';
 import { purchase } from '../support/events.js';
 import type { EventsRequest } from '../support/events.js';
 import { collect, startSystem } from '../support/system.js';
-import type { Collector, TestSystem } from '../support/system.js';
-
-type ScoringModelUpdate = components['schemas']['ScoringModelUpdate'];
+import type { Collector, Schemas, TestSystem } from '../support/system.js';
 
 describe('customer profiles: erasure, currencies, scoring model', () => {
   let system: TestSystem;
@@ -100,7 +97,7 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
   });
 
   it('builds the documented profile from a scripted customer history', async () => {
-    const model: ScoringModelUpdate = {
+    const model: Schemas['ScoringModelUpdate'] = {
       halfLifeDays: 30,
       rules: [
         { id: 'buy', eventType: 'purchase', points: 10 },
@@ -151,7 +148,7 @@ describe('customer profiles: erasure, currencies, scoring model', () => {
     expect(bad.response.status).toBe(400);
     expect(bad.error).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(bad.error?.errors).toEqual([{ path: 'body.rules[0].filters.urlPrefix', message: 'filter "urlPrefix" does not apply to email_open events' }]);
-    const model: ScoringModelUpdate = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
+    const model: Schemas['ScoringModelUpdate'] = { halfLifeDays: 14, rules: [{ id: 'docs', eventType: 'page_view', filters: { urlPrefix: '/docs' }, points: 5, dailyCap: 20 }] };
     const saved = await system.api.PUT('/v1/scoring-model', { body: model });
     expect({ status: saved.response.status, body: saved.data }).toMatchObject({ status: 200, body: { version: before + 1, ...model } });
     expect((await system.api.GET('/v1/scoring-model')).data).toMatchObject({ version: before + 1 });
