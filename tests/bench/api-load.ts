@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { parseBenchArgs, startBenchRun } from './run.js';
-import { call, waitForDrain } from './segflow.js';
+import { apiOf, expectStatus, waitForDrain } from './segflow.js';
 import { describeMachine, int, machine, printSummary, progress, ratio } from './support.js';
 import { benchEvents, produceAll } from './workload.js';
 
@@ -38,12 +38,13 @@ try {
 
   // The bodies segflow answers, which the bare route will answer too.
   const api = segflow.urlOf('segment');
+  const client = apiOf(segflow, 'segment');
   const bodies: [string, { segments: unknown[] }][] = [];
   const ids = Array.from({ length: CUSTOMERS }, (_, n) => `${prefix}c-${n}`);
   const fetched = progress('reading customer segments', ids.length);
   for (let from = 0; from < ids.length; from += 20) {
-    const answers = await Promise.all(ids.slice(from, from + 20).map(async (id) => [id, await call<{ segments: unknown[] } | { error: string }>('GET', `${api}/v1/customers/${id}/segments`, undefined, [200, 404])] as const));
-    for (const [id, body] of answers) if ('segments' in body) bodies.push([id, body]);
+    const answers = await Promise.all(ids.slice(from, from + 20).map(async (id) => [id, await expectStatus(client.GET('/v1/customers/{id}/segments', { params: { path: { id } } }), [200, 404])] as const));
+    for (const [id, body] of answers) if (body) bodies.push([id, body]);
     fetched.update(Math.min(from + 20, ids.length));
   }
   fetched.stop();

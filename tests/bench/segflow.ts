@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createSegflowClient } from '@segflow/client';
+import type { SegflowClient } from '@segflow/client';
 import type { ScoringModelInput, SegmentInput } from '@segflow/contracts';
-import type { ConsumerLagReport, GroupLagReport, PartitionLagReport } from '@segflow/service-kit';
+import type { GroupLagReport, PartitionLagReport } from '@segflow/service-kit';
 import { ensureLocalKafka } from '@segflow/testkit';
 import { peakRssMiB, progressLines, sleep } from './support.js';
 
@@ -171,21 +173,19 @@ export const startSegflow = async (options: { mode: Mode; namespace: string; dat
   };
 };
 
-/** JSON over HTTP; throws on a status other than the expected ones. */
-export const call = async <T = any>(method: string, url: string, body?: unknown, expect: number[] = [200, 201]): Promise<T> => {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!expect.includes(response.status)) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return (text === '' ? null : JSON.parse(text)) as T;
+/** The typed client of the process that serves `service`'s endpoints. */
+export const apiOf = (segflow: Segflow, service: 'ingest' | 'profile' | 'segment'): SegflowClient => createSegflowClient({ baseUrl: segflow.urlOf(service) });
+
+/** The data of a typed client's answer; throws on a status other than the expected ones. */
+export const expectStatus = async <T>(answer: Promise<{ data?: T; error?: unknown; response: Response }>, expect: number[] = [200, 201]): Promise<T | undefined> => {
+  const { data, error, response } = await answer;
+  if (!expect.includes(response.status)) throw new Error(`${response.url} answered ${response.status}: ${JSON.stringify(error)?.slice(0, 500)}`);
+  return data;
 };
 
 /** `GET /v1/ops/consumer-lag` of every process, one entry per group (the latest observation of it). */
 export const consumerLag = async (segflow: Segflow): Promise<GroupLagReport[]> => {
-  const reports = await Promise.all(segflow.processes.map((p) => call<ConsumerLagReport>('GET', `${p.url}/v1/ops/consumer-lag`)));
+  const reports = await Promise.all(segflow.processes.map(async (p) => (await expectStatus(createSegflowClient({ baseUrl: p.url }).GET('/v1/ops/consumer-lag')))!));
   const latest = new Map<string, GroupLagReport>();
   for (const group of reports.flatMap((r) => r.groups)) {
     const seen = latest.get(group.group);
@@ -239,13 +239,13 @@ export const waitForDrain = async (
 
 /** Puts the scoring model and creates `segments` through the API, then waits for their backfills. */
 export const defineSegments = async (segflow: Segflow, segments: SegmentInput[], scoringModel: ScoringModelInput): Promise<void> => {
-  await call('PUT', `${segflow.urlOf('profile')}/v1/scoring-model`, scoringModel);
-  const api = segflow.urlOf('segment');
-  for (const segment of segments) await call('POST', `${api}/v1/segments`, segment);
+  await expectStatus(apiOf(segflow, 'profile').PUT('/v1/scoring-model', { body: scoringModel }));
+  const api = apiOf(segflow, 'segment');
+  for (const segment of segments) await expectStatus(api.POST('/v1/segments', { body: segment }));
   for (const { id } of segments) {
     for (;;) {
-      const job = await call<{ state: string }>('GET', `${api}/v1/segments/${id}/backfill`);
-      if (job.state !== 'running') break;
+      const job = await expectStatus(api.GET('/v1/segments/{id}/backfill', { params: { path: { id: id! } } }));
+      if (job!.state !== 'running') break;
       await sleep(100);
     }
   }
