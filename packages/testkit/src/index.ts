@@ -7,5 +7,7 @@ export type { Infrastructure, InfrastructureOptions, InfrastructureSource } from
 export { createTestDatabase, uniqueName } from './databases.js';
 export type { TestDatabase } from './databases.js';
 export { isPortOpen } from './tcp.js';
+export { embeddedPostgresUrl, ensureEmbeddedPostgres, EMBEDDED_POSTGRES_PORT } from './embedded-postgres.js';
+export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { startPrivatePostgres } from './private-postgres.js';
 export type { PrivatePostgres } from './private-postgres.js';

@@ -1,3 +1,4 @@
+import { ensureEmbeddedPostgres } from './embedded-postgres.js';
 import { ensureLocalKafka } from './local-kafka.js';
 import type { StartedService } from './containers.js';
 import { isPortOpen } from './tcp.js';
@@ -75,19 +76,20 @@ export async function provideInfrastructure(opts: InfrastructureOptions = {}): P
     };
   }
 
-  log('[infra] no Docker engine: using a local Kafka and the local Postgres and Redis');
-  const [kafka] = await Promise.all([
+  log('[infra] no Docker engine: using a local Kafka and the local Postgres (else an embedded one) and Redis');
+  const [kafka, postgres] = await Promise.all([
     given.kafkaBrokers ? undefined : ensureLocalKafka({ log }),
-    given.databaseUrl ? undefined : requireListening(LOCAL_DATABASE_URL, 5432, 'Postgres', 'DATABASE_URL'),
+    given.databaseUrl || (await isPortOpen('127.0.0.1', 5432)) ? undefined : ensureEmbeddedPostgres({ log }),
     given.redisUrl ? undefined : requireListening(LOCAL_REDIS_URL, 6379, 'Redis', 'REDIS_URL'),
   ]);
   return {
     kafkaBrokers: given.kafkaBrokers ?? required(kafka).brokers,
-    databaseUrl: given.databaseUrl ?? LOCAL_DATABASE_URL,
+    databaseUrl: given.databaseUrl ?? postgres?.url ?? LOCAL_DATABASE_URL,
     redisUrl: given.redisUrl ?? LOCAL_REDIS_URL,
     source: 'local',
     stop: async () => {
       await kafka?.stop();
+      await postgres?.stop();
     },
   };
 }

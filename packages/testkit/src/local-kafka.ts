@@ -56,9 +56,9 @@ interface LauncherRecord {
   startedAt: string;
 }
 
-/** ~/.cache/segflow: where the Kafka jars are cached across runs. */
+/** Where the Kafka jars and the embedded Postgres data are kept across runs: SEGFLOW_CACHE_DIR, else ~/.cache/segflow. */
 export function defaultCacheDir(): string {
-  return join(homedir(), '.cache', 'segflow');
+  return process.env.SEGFLOW_CACHE_DIR || join(homedir(), '.cache', 'segflow');
 }
 
 /**

@@ -9,7 +9,8 @@ import type { ProfileDb } from '@segflow/profile';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
 import { contractSettings, httpSettings, lagSettings, runMain, runServices, topicsFor } from '@segflow/service-kit';
-import { ensureLocalKafka, kafkaAnswers } from '@segflow/testkit';
+import { ensureEmbeddedPostgres, ensureLocalKafka, isPortOpen, kafkaAnswers } from '@segflow/testkit';
+import type { EmbeddedPostgresHandle } from '@segflow/testkit';
 import { AllConfig } from './config.js';
 import { startupBlock, withoutCredentials } from './startup-block.js';
 
@@ -32,8 +33,20 @@ runMain(async () => {
       ? `${LOCAL_BROKER}, a local broker started now (data in ${local.dataDir}; left running for the next start)`
       : `${LOCAL_BROKER}, the local broker already running`;
   }
+  let databaseUrl = config.DATABASE_URL;
+  let postgresSource = `${withoutCredentials(databaseUrl)} (DATABASE_URL)`;
+  let embedded: EmbeddedPostgresHandle | null = null;
+  const defaultDatabase = new URL(config.DATABASE_URL);
+  if (process.env.DATABASE_URL === undefined && !(await isPortOpen(defaultDatabase.hostname, Number(defaultDatabase.port || 5432)))) {
+    log.info(`no Postgres answers at ${defaultDatabase.host} and DATABASE_URL is not set; starting an embedded one`);
+    embedded = await ensureEmbeddedPostgres({ log: (line) => log.info(line) });
+    const url = new URL(embedded.url);
+    url.pathname = defaultDatabase.pathname;
+    databaseUrl = url.toString();
+    postgresSource = `${withoutCredentials(databaseUrl)}, an embedded Postgres (data in ${embedded.dataDir}; stopped with segflow)`;
+  }
   // The namespace's own schema: deployments sharing a database stay apart.
-  const databaseUrl = await prepareDatabase(config.DATABASE_URL, config.SEGFLOW_NAMESPACE);
+  databaseUrl = await prepareDatabase(databaseUrl, config.SEGFLOW_NAMESPACE);
   // One pool per service, as when they run apart: a slow one cannot starve the other.
   const profileDb = createDb<ProfileDb>(databaseUrl);
   const segmentDb = createDb<SegmentDb>(databaseUrl);
@@ -72,7 +85,9 @@ runMain(async () => {
     metrics,
     bus,
     lag: lagSettings(config),
+    // Closed last to first: the embedded Postgres after the pools that use it.
     resources: [
+      ...(embedded ? [{ name: 'embedded postgres', close: embedded.stop }] : []),
       { name: 'kafka', close: () => bus.close() },
       { name: 'redis', close: async () => void redis.disconnect() },
       { name: 'postgres', close: async () => void (await Promise.all([profileDb.destroy(), segmentDb.destroy()])) },
@@ -82,7 +97,7 @@ runMain(async () => {
   const facts = {
     url,
     kafka: kafkaSource,
-    postgres: withoutCredentials(config.DATABASE_URL),
+    postgres: postgresSource,
     redis: `${withoutCredentials(config.REDIS_URL)}${redis.status === 'ready' ? '' : ' (not answering yet: reads come from Postgres until it does)'}`,
   };
   if (prettyLogs(config.LOG_FORMAT)) process.stdout.write(startupBlock(facts));

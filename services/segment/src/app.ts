@@ -22,6 +22,7 @@ import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { observeEventToSegment } from './entry-points/kafka/membership-published.js';
 import { membershipDecisions, SEGMENT_OUTBOX } from './application/evaluate-memberships.js';
 import { applyProfileChanges } from './entry-points/kafka/profile-changes.handler.js';
+import { reportRedisOutages } from './data-access/redis-options.js';
 import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import { startTimeScheduler } from './entry-points/schedule/time-scheduler.js';
@@ -67,8 +68,8 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   const now = deps.now ?? (() => new Date());
   const groupId = groupFor(deps.namespace, 'segment');
   const cache = membershipCache(deps.redis, deps.namespace);
-  // Redis is optional: its outages are logged, and reads fall back to Postgres.
-  deps.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis unavailable'));
+  // Redis is optional: reads fall back to Postgres while it is down.
+  reportRedisOutages(deps.redis, log);
   let subscription: Subscription | null = null;
   let relay: OutboxRelay | null = null;
   let untrackOutbox: (() => void) | null = null;
