@@ -4,6 +4,8 @@ export { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 export * from './currency.js';
 export * from './limits.js';
 export * from './profile.js';
+export { mergeProfiles } from './merge.js';
+export type { MergeContext } from './merge.js';
 export { AHEAD_MINUTES, DAY_LEVEL_MS, HOUR_LEVEL_MS, MAX_SERIES_BUCKETS, MINUTE_LEVEL_MS } from './buckets.js';
 export * from './size.js';
 export { effectiveWindowMs, windowCount, windowSum } from './windows.js';

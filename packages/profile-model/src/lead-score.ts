@@ -152,6 +152,47 @@ export const scoreEvent = (
   }
 };
 
+/**
+ * Adds the lead score `from` (another profile's) into the draft's, in place, as if its
+ * events had been scored here: both are re-expressed in the model's half-life at `now`
+ * (as the next event would), brought to the later anchor (an exact power of two), and
+ * summed; capped (rule, day) entries add up per day, take the model's cap for the rule
+ * (else the larger of the two), and are pruned against the draft's `lastEventAt`, which
+ * the caller has already merged. Equal, up to float rounding, to scoring both histories
+ * into one profile under one model.
+ */
+export const mergeLeadScore = (
+  draft: ProfileState,
+  from: LeadScoreState,
+  context: { now: number; scoring: ScoringModel; limits: ProfileLimits },
+): void => {
+  const ls = draft.leadScore;
+  const other = structuredClone(from);
+  alignHalfLife(ls, context.scoring.halfLifeDays, context.now);
+  alignHalfLife(other, context.scoring.halfLifeDays, context.now);
+  if (other.anchor > ls.anchor) {
+    scaleAll(ls, 2 ** (-CELL_HALF_LIVES * (other.anchor - ls.anchor)));
+    ls.anchor = other.anchor;
+  } else if (ls.anchor > other.anchor) {
+    scaleAll(other, 2 ** (-CELL_HALF_LIVES * (ls.anchor - other.anchor)));
+  }
+  ls.sum += other.sum;
+  for (const [id, rule] of Object.entries(other.capped)) {
+    const entry = getOwn(ls.capped, id);
+    const modelCap = context.scoring.rules.find((r) => r.id === id)?.dailyCap;
+    if (!entry) {
+      setOwn(ls.capped, id, { cap: modelCap ?? rule.cap, days: rule.days });
+      continue;
+    }
+    entry.cap = modelCap ?? Math.max(entry.cap, rule.cap);
+    for (const [day, [raw, weighted]] of Object.entries(rule.days)) {
+      const existing = entry.days[day];
+      entry.days[day] = existing ? [existing[0] + raw, existing[1] + weighted] : [raw, weighted];
+    }
+  }
+  pruneCapped(ls, draft.lastEventAt === null ? null : parseIso(draft.lastEventAt), context.limits.maxCappedDays);
+};
+
 /** The undecayed total at the anchor: capped days added in a fixed order, so a stored and reloaded state reads the same. */
 const anchoredTotal = (ls: LeadScoreState): number => {
   let total = ls.sum;

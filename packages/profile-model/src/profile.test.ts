@@ -15,6 +15,7 @@ import {
   context,
   emailOpen,
   eventTime,
+  expectSameProfile,
   fold,
   historyAndShuffle,
   histories,
@@ -27,35 +28,11 @@ import { windowCount, windowSum } from './windows.js';
 
 const ctx = context({ scoring: SCORING, limits: SMALL_LIMITS });
 
-/** Everything but the lead-score floats, which are sums whose rounding depends on order. */
-const exactPart = (s: ProfileState) => ({
-  ...s,
-  leadScore: {
-    ...s.leadScore,
-    sum: 0,
-    capped: Object.fromEntries(
-      Object.entries(s.leadScore.capped).map(([id, r]) => [id, { cap: r.cap, days: Object.fromEntries(Object.entries(r.days).map(([d, [raw]]) => [d, raw])) }]),
-    ),
-  },
-});
-/** Σ|points| decayed to NOW: the scale the float tolerance is relative to. */
-const scale = (events: CustomerEvent[]) => events.length * 20 * 2 ** 7 + 1e-300;
-
-const expectSameProfile = (a: ProfileState, b: ProfileState, events: CustomerEvent[]) => {
-  expect(exactPart(a)).toEqual(exactPart(b));
-  expect(Math.abs(leadScore(a, NOW) - leadScore(b, NOW))).toBeLessThanOrEqual(1e-9 * scale(events));
-  for (const [id, rule] of Object.entries(a.leadScore.capped)) {
-    for (const [day, [, weighted]] of Object.entries(rule.days)) {
-      expect(Math.abs(weighted - b.leadScore.capped[id]!.days[day]![1])).toBeLessThanOrEqual(1e-12 * Math.abs(weighted) + 1e-300);
-    }
-  }
-};
-
 describe('profile reducer', () => {
   it('gives the same profile for any order of the same events (lead score within 1e-9 of the scale)', () => {
     fc.assert(
       fc.property(historyAndShuffle(eventTime(500)), ([events, shuffled]) => {
-        expectSameProfile(fold(shuffled, ctx), fold(events, ctx), events);
+        expectSameProfile(fold(shuffled, ctx), fold(events, ctx), events.length);
       }),
       { numRuns: 200 },
     );
@@ -75,7 +52,7 @@ describe('profile reducer', () => {
             }, emptyProfile('c-1', NOW - 3 * DAY_MS));
           const a = applyWith(events, nowsA);
           const b = applyWith(shuffled, nowsB);
-          expectSameProfile(a, b, events);
+          expectSameProfile(a, b, events.length);
         },
       ),
       { numRuns: 100 },

@@ -65,6 +65,7 @@ const advanceLayout = (draft: ProfileState, now: number): Cuts => {
  * when the event cannot be applied.
  */
 const applyInPlace = (draft: ProfileState, event: CustomerEvent, context: ApplyContext, now: number): string | null => {
+  if (event.type === 'identify') return 'an identify event merges two profiles (mergeProfiles); it does not apply to one';
   const t = parseIso(event.occurredAt);
   if (Number.isNaN(t)) return `invalid occurredAt ${event.occurredAt}`;
   let amountBase: number | null = null;

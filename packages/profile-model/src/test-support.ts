@@ -1,8 +1,10 @@
 // Shared by this package's tests: event builders, fast-check arbitraries and a fold helper.
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { DEFAULT_SCORING_MODEL } from '@segflow/contracts';
 import type { CustomerEvent, PurchaseItem, ScoringModel } from '@segflow/contracts';
 import { currencyConverter } from './currency.js';
+import { leadScore } from './lead-score.js';
 import type { ProfileLimits } from './limits.js';
 import { DEFAULT_PROFILE_LIMITS } from './limits.js';
 import type { ApplyContext, ProfileState } from './profile.js';
@@ -107,3 +109,32 @@ export const histories = (time: fc.Arbitrary<number>, maxLength = 40, minLength 
 /** A history and a permutation of it. */
 export const historyAndShuffle = (time: fc.Arbitrary<number>, maxLength = 40): fc.Arbitrary<[CustomerEvent[], CustomerEvent[]]> =>
   histories(time, maxLength).chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length })));
+
+/** Everything but the lead-score floats, which are sums whose rounding depends on order. */
+const exactPart = (s: ProfileState) => ({
+  ...s,
+  leadScore: {
+    ...s.leadScore,
+    sum: 0,
+    capped: Object.fromEntries(
+      Object.entries(s.leadScore.capped).map(([id, r]) => [id, { cap: r.cap, days: Object.fromEntries(Object.entries(r.days).map(([d, [raw]]) => [d, raw])) }]),
+    ),
+  },
+});
+
+/** Σ|points| of `events` events decayed to NOW under SCORING: the scale the float tolerance is relative to. */
+export const scoreScale = (events: number): number => events * 20 * 2 ** 7 + 1e-300;
+
+/**
+ * Asserts two profiles of `events` events are the same: exactly, but for the lead score's
+ * float sums, which agree within 1e-9 of the scale (and each capped day within 1e-12).
+ */
+export const expectSameProfile = (a: ProfileState, b: ProfileState, events: number): void => {
+  expect(exactPart(a)).toEqual(exactPart(b));
+  expect(Math.abs(leadScore(a, NOW) - leadScore(b, NOW))).toBeLessThanOrEqual(1e-9 * scoreScale(events));
+  for (const [id, rule] of Object.entries(a.leadScore.capped)) {
+    for (const [day, [, weighted]] of Object.entries(rule.days)) {
+      expect(Math.abs(weighted - b.leadScore.capped[id]!.days[day]![1])).toBeLessThanOrEqual(1e-12 * Math.abs(weighted) + 1e-300);
+    }
+  }
+};
