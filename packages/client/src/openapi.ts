@@ -243,9 +243,49 @@ export interface paths {
         };
         /**
          * The segments a customer is in
-         * @description From the read model (Redis), else Postgres. `asOf` is the latest decision the answer reflects.
+         * @description From the read model (Redis), else Postgres. `asOf` is the latest decision the answer reflects. With `at`, the segments the customer was in at that instant, from the membership history (kept for the retention period after each exit); `asOf` is then `at`.
          */
         get: operations["getCustomerSegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/segment-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's membership intervals, newest entry first
+         * @description Every stay in a segment with its entry and exit (null while it lasts), their reasons and the conditions that flipped, kept for the retention period after the exit. Pass `nextCursor` as `cursor` for the next page; it is null on the last one.
+         */
+        get: operations["getCustomerSegmentHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments/{id}/size-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A segment's size per hour or day, with entries and exits
+         * @description One point per step from `from` to `to` (rounded out to whole UTC steps, and kept within the retention period and now): the size at the end of the step and the entries and exits during it. At most 10000 points; 400 beyond that.
+         */
+        get: operations["getSegmentSizeHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -476,6 +516,32 @@ export interface components {
          *     }
          */
         EventsRequest: components["schemas"]["Event"] | components["schemas"]["EventBatch"];
+        /** @description A condition whose result flipped: its path in the rule, the value now (`actual`) and at the evaluation before (`was`). */
+        ExplanationItem: {
+            path: string;
+            field: string;
+            window?: string;
+            compareTo?: {
+                window: string;
+            };
+            /** @enum {string} */
+            measure?: "ratio" | "difference" | "current" | "previous";
+            /** @enum {string} */
+            op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "between" | "in" | "notIn" | "contains" | "exists" | "notExists" | "withinLast" | "notWithinLast" | "before" | "after";
+            value: unknown;
+            actual: unknown;
+            was: unknown;
+            periods?: {
+                actual: {
+                    current: number;
+                    previous: number;
+                };
+                was: {
+                    current: number;
+                    previous: number;
+                } | null;
+            };
+        };
         /** @description One invalid field: its path in the request and what is wrong with it. */
         FieldError: {
             path: string;
@@ -511,6 +577,25 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "dead";
             dead: string[];
+        };
+        /** @description A stay in a segment: its entry, and its exit (null while it lasts), each with the reason and the conditions that flipped. */
+        MembershipInterval: {
+            /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
+            segmentId: string;
+            segmentName: string;
+            entered: {
+                /** Format: date-time */
+                at: string;
+                reason: ("event" | "time" | "backfill" | "definition_changed" | "segment_deleted" | "customer_erased" | "merged") | null;
+                explanation: components["schemas"]["ExplanationItem"][];
+            };
+            exited: {
+                /** Format: date-time */
+                at: string;
+                /** @enum {string} */
+                reason: "event" | "time" | "backfill" | "definition_changed" | "segment_deleted" | "customer_erased" | "merged";
+                explanation: components["schemas"]["ExplanationItem"][];
+            } | null;
         };
         /** @description A segment definition; `id` defaults to a slug of the name. */
         NewSegment: {
@@ -1045,6 +1130,54 @@ export interface components {
             lastChangeAt: string | null;
         };
         /**
+         * @description A page of a customer's membership intervals, newest entry first.
+         * @example {
+         *       "customerId": "c-42",
+         *       "intervals": [
+         *         {
+         *           "segmentId": "vip-customers",
+         *           "segmentName": "VIP customers",
+         *           "entered": {
+         *             "at": "2026-11-23T10:00:00.000Z",
+         *             "reason": "event",
+         *             "explanation": [
+         *               {
+         *                 "path": "all[0]",
+         *                 "field": "purchase.total",
+         *                 "window": "365d",
+         *                 "op": "gte",
+         *                 "value": 1000,
+         *                 "actual": 1043.5,
+         *                 "was": 890
+         *               }
+         *             ]
+         *           },
+         *           "exited": null
+         *         },
+         *         {
+         *           "segmentId": "lapsed-buyers",
+         *           "segmentName": "Lapsed buyers",
+         *           "entered": {
+         *             "at": "2026-09-01T00:00:00.000Z",
+         *             "reason": "time",
+         *             "explanation": []
+         *           },
+         *           "exited": {
+         *             "at": "2026-11-23T09:59:58.000Z",
+         *             "reason": "event",
+         *             "explanation": []
+         *           }
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
+        SegmentHistory: {
+            customerId: string;
+            intervals: components["schemas"]["MembershipInterval"][];
+            nextCursor: string | null;
+        };
+        /**
          * @description A page of a segment's members by customer id.
          * @example {
          *       "members": [
@@ -1114,6 +1247,46 @@ export interface components {
             rule: components["schemas"]["Rule"];
             /** @default true */
             enabled?: boolean;
+        };
+        /**
+         * @description A segment's size at the end of each step, with the entries and exits of the step.
+         * @example {
+         *       "segmentId": "vip-customers",
+         *       "step": "1d",
+         *       "from": "2026-11-21T00:00:00.000Z",
+         *       "to": "2026-11-23T00:00:00.000Z",
+         *       "points": [
+         *         {
+         *           "at": "2026-11-21T00:00:00.000Z",
+         *           "size": 1180,
+         *           "entered": 40,
+         *           "exited": 12
+         *         },
+         *         {
+         *           "at": "2026-11-22T00:00:00.000Z",
+         *           "size": 1207,
+         *           "entered": 31,
+         *           "exited": 4
+         *         }
+         *       ]
+         *     }
+         */
+        SizeHistory: {
+            /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
+            segmentId: string;
+            /** @enum {string} */
+            step: "1h" | "1d";
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            points: {
+                /** Format: date-time */
+                at: string;
+                size: number;
+                entered: number;
+                exited: number;
+            }[];
         };
         TraitsEvent: {
             eventId: string;
@@ -2395,7 +2568,10 @@ export interface operations {
     };
     getCustomerSegments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An instant (ISO-8601 with offset): the segments the customer was in then, from the membership history. */
+                at?: string;
+            };
             header?: never;
             path: {
                 /** @description A customer id, as events carry it in `customerId`. */
@@ -2425,6 +2601,142 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["CustomerSegments"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCustomerSegmentHistory: {
+        parameters: {
+            query?: {
+                /** @description Where the page starts: the `nextCursor` of the page before; absent for the first page. */
+                cursor?: string;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A customer id, as events carry it in `customerId`. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of a customer's membership intervals, newest entry first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "c-42",
+                     *       "intervals": [
+                     *         {
+                     *           "segmentId": "vip-customers",
+                     *           "segmentName": "VIP customers",
+                     *           "entered": {
+                     *             "at": "2026-11-23T10:00:00.000Z",
+                     *             "reason": "event",
+                     *             "explanation": [
+                     *               {
+                     *                 "path": "all[0]",
+                     *                 "field": "purchase.total",
+                     *                 "window": "365d",
+                     *                 "op": "gte",
+                     *                 "value": 1000,
+                     *                 "actual": 1043.5,
+                     *                 "was": 890
+                     *               }
+                     *             ]
+                     *           },
+                     *           "exited": null
+                     *         },
+                     *         {
+                     *           "segmentId": "lapsed-buyers",
+                     *           "segmentName": "Lapsed buyers",
+                     *           "entered": {
+                     *             "at": "2026-09-01T00:00:00.000Z",
+                     *             "reason": "time",
+                     *             "explanation": []
+                     *           },
+                     *           "exited": {
+                     *             "at": "2026-11-23T09:59:58.000Z",
+                     *             "reason": "event",
+                     *             "explanation": []
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SegmentHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSegmentSizeHistory: {
+        parameters: {
+            query: {
+                /** @description The first instant (ISO-8601 with offset), rounded down to a whole step. */
+                from: string;
+                /** @description The end (ISO-8601 with offset, exclusive), rounded up to a whole step. */
+                to: string;
+                /** @description One point per UTC hour (`1h`) or UTC day (`1d`). */
+                step?: "1h" | "1d";
+            };
+            header?: never;
+            path: {
+                /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A segment's size at the end of each step, with the entries and exits of the step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "segmentId": "vip-customers",
+                     *       "step": "1d",
+                     *       "from": "2026-11-21T00:00:00.000Z",
+                     *       "to": "2026-11-23T00:00:00.000Z",
+                     *       "points": [
+                     *         {
+                     *           "at": "2026-11-21T00:00:00.000Z",
+                     *           "size": 1180,
+                     *           "entered": 40,
+                     *           "exited": 12
+                     *         },
+                     *         {
+                     *           "at": "2026-11-22T00:00:00.000Z",
+                     *           "size": 1207,
+                     *           "entered": 31,
+                     *           "exited": 4
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SizeHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];

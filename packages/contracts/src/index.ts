@@ -8,6 +8,7 @@ export * from './profile.js';
 export * from './profile-change.js';
 export * from './scoring-model.js';
 export * from './api.js';
+export * from './membership-history.js';
 export * from './json-schemas.js';
 export * from './public-urls.js';
 export * from './topics.js';

@@ -20,6 +20,7 @@ describe('segflow metrics', () => {
       'segflow_batch_duration_seconds',
       'segflow_scheduler_due',
       'segflow_consumer_retrying_seconds',
+      'segflow_segment_size',
     ];
     expect((await names(bare)).sort()).toEqual(segflow.sort());
     expect(await names(withDefaults)).toEqual(expect.arrayContaining([...segflow, 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
@@ -75,6 +76,24 @@ describe('segflow metrics', () => {
     untrack();
     page = await metrics.registry.metrics();
     expect(page).not.toContain('producer="segment"');
+  });
+});
+
+describe('segment sizes', () => {
+  it('reads each live segment size at scrape time, drops a segment gone, and shows nothing when the read fails', async () => {
+    const metrics = createMetrics({ defaultMetrics: false, scrapeTimeoutMs: 50 });
+    let sizes: Map<string, number> | null = new Map([['vip-customers', 1207], ['lapsed', 3]]);
+    const untrack = metrics.trackSegmentSizes(async () => sizes ?? Promise.reject(new Error('no database')));
+    const page = await metrics.registry.metrics();
+    expect(page).toContain('segflow_segment_size{segment="vip-customers"} 1207');
+    expect(page).toContain('segflow_segment_size{segment="lapsed"} 3');
+    sizes = new Map([['vip-customers', 1208]]);
+    const next = await metrics.registry.metrics();
+    expect(next).toContain('segflow_segment_size{segment="vip-customers"} 1208');
+    expect(next).not.toContain('segment="lapsed"');
+    sizes = null;
+    expect(await metrics.registry.metrics()).not.toMatch(/segflow_segment_size\{/);
+    untrack();
   });
 });
 

@@ -46,6 +46,12 @@ export interface SegflowMetrics {
   /** Reads the number of customers whose time-driven re-evaluation is due at each scrape; returns an untrack function. */
   trackSchedulerDue(count: () => Promise<number>): () => void;
   /**
+   * Reads every live segment's member count at each scrape, as `segflow_segment_size{segment}`
+   * (segment ids are few and not personal; no customer ever labels a series). Returns an
+   * untrack function.
+   */
+  trackSegmentSizes(read: () => Promise<ReadonlyMap<string, number>>): () => void;
+  /**
    * Reads a consumer group's partitions that are being retried at each scrape, as
    * `segflow_consumer_retrying_seconds{group,topic,partition}` (how long each has been
    * failing). Returns an untrack function.
@@ -80,6 +86,7 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
   const outboxReaders = new Map<string, () => Promise<number | OutboxReading>>();
   const dueCounts = new Set<() => Promise<number>>();
   const retryReaders = new Map<string, () => readonly RetryingPartition[]>();
+  const sizeReaders = new Set<() => Promise<ReadonlyMap<string, number>>>();
 
   const eventsProcessed = new Counter({
     name: 'segflow_events_processed_total',
@@ -131,6 +138,20 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
       const values = await Promise.all([...dueCounts].map((count) => withTimeout(count(), scrapeTimeoutMs).catch(() => undefined)));
       if (values.some((v) => v === undefined)) this.reset();
       else this.set(values.reduce<number>((sum, v) => sum + (v ?? 0), 0));
+    },
+  });
+
+  const segmentSize = new Gauge({
+    name: 'segflow_segment_size',
+    help: 'Members of each live segment, from its size counters.',
+    labelNames: ['segment'] as const,
+    registers,
+    async collect() {
+      if (sizeReaders.size === 0) return;
+      const readings = await Promise.all([...sizeReaders].map((read) => withTimeout(read(), scrapeTimeoutMs).catch(() => undefined)));
+      // An unknown size is absent rather than stale; a deleted segment's series goes too.
+      this.reset();
+      for (const sizes of readings) for (const [segment, size] of sizes ?? []) this.set({ segment }, size);
     },
   });
 
@@ -197,6 +218,13 @@ export const createMetrics = (options: { defaultMetrics?: boolean; scrapeTimeout
     trackRetries: (group, retrying) => {
       retryReaders.set(group, retrying);
       return () => void (retryReaders.get(group) === retrying && retryReaders.delete(group));
+    },
+    trackSegmentSizes: (read) => {
+      sizeReaders.add(read);
+      return () => {
+        sizeReaders.delete(read);
+        if (sizeReaders.size === 0) segmentSize.reset();
+      };
     },
     trackSchedulerDue: (count) => {
       dueCounts.add(count);

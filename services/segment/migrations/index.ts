@@ -3,6 +3,7 @@ import { segments } from './0001-segments.js';
 import { backfillJobs } from './0002-backfill-jobs.js';
 import { evaluationSchedule } from './0003-evaluation-schedule.js';
 import { sequenceFloor } from './0004-sequence-floor.js';
+import { membershipHistory } from './0005-membership-history.js';
 
 /** The segment service's migrations, applied in name order at start. */
 export const segmentMigrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const segmentMigrations: Record<string, Migration> = {
   '0002-backfill-jobs': backfillJobs,
   '0003-evaluation-schedule': evaluationSchedule,
   '0004-sequence-floor': sequenceFloor,
+  '0005-membership-history': membershipHistory,
 };

@@ -16,7 +16,9 @@ import { membershipCache } from './data-access/membership-cache.js';
 import { countDue } from './data-access/membership.repository.js';
 import type { SegmentDb } from './data-access/tables.js';
 import { segmentCompiler } from './domain/decide.js';
+import { segmentSizeReader } from './data-access/history.repository.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
+import { historyRoutes } from './entry-points/http/history.routes.js';
 import { previewRoutes } from './entry-points/http/preview.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { observeEventToSegment } from './entry-points/kafka/membership-published.js';
@@ -25,6 +27,8 @@ import { applyProfileChanges } from './entry-points/kafka/profile-changes.handle
 import { reportRedisOutages } from './data-access/redis-options.js';
 import { startBackfillRunner } from './entry-points/schedule/backfill.runner.js';
 import type { BackfillRunner } from './entry-points/schedule/backfill.runner.js';
+import { startHistoryRetention } from './entry-points/schedule/history-retention.job.js';
+import type { HistoryRetention } from './entry-points/schedule/history-retention.job.js';
 import { startTimeScheduler } from './entry-points/schedule/time-scheduler.js';
 import type { TimeScheduler } from './entry-points/schedule/time-scheduler.js';
 
@@ -34,6 +38,10 @@ import type { TimeScheduler } from './entry-points/schedule/time-scheduler.js';
  * holds its rows for well under a second, so live batches for those customers barely wait.
  */
 export const DEFAULT_BACKFILL_PAGE_SIZE = 2000;
+
+/** SEGFLOW_HISTORY_RETENTION_DAYS's default: the history the profile's day buckets keep. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+const DAY_MS = 86_400_000;
 
 export interface SegmentDeps {
   db: Kysely<SegmentDb>;
@@ -54,6 +62,10 @@ export interface SegmentDeps {
   lifecycle?: LifecycleConfig;
   /** SEGFLOW_PUBLIC_URL: the base of the CloudEvents' `source` and `dataschema`; DEFAULT_PUBLIC_URL when not given. */
   publicUrl?: string;
+  /** SEGFLOW_HISTORY_RETENTION_DAYS: how long membership history is kept after an exit (default 400). */
+  historyRetentionDays?: number;
+  /** How often the history retention job runs (default hourly). */
+  historyRetentionIntervalMs?: number;
 }
 
 export const migrateSegment = async (db: Kysely<SegmentDb>): Promise<void> => {
@@ -78,12 +90,16 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
   let backfill: BackfillRunner | null = null;
   let scheduler: TimeScheduler | null = null;
   let untrackDue: (() => void) | null = null;
+  let untrackSizes: (() => void) | null = null;
+  let retention: HistoryRetention | null = null;
+  const retentionMs = (deps.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS) * DAY_MS;
   const compile = segmentCompiler(deps.lifecycle);
   const decisions = membershipDecisions({ membershipTopic: topics.membership, publicUrl: deps.publicUrl ?? DEFAULT_PUBLIC_URL, cache, log });
 
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));
     await app.register(customerSegmentsRoutes({ db, cache, log }));
+    await app.register(historyRoutes({ db, now, retentionMs }));
     await app.register(previewRoutes({ db, lifecycle: deps.lifecycle }));
   };
 
@@ -122,6 +138,9 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         log,
       });
       untrackDue = metrics.trackSchedulerDue(async () => countDue(db, now()));
+      const readSizes = segmentSizeReader(db);
+      untrackSizes = metrics.trackSegmentSizes(() => readSizes(now()));
+      retention = startHistoryRetention({ db, retentionMs, intervalMs: deps.historyRetentionIntervalMs ?? 3_600_000, now, log });
       scheduler = startTimeScheduler({ db, compile, decisions, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
       subscription = await bus.subscribe({
         groupId,
@@ -141,6 +160,10 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
     stop: async () => {
       untrackDue?.();
       untrackDue = null;
+      untrackSizes?.();
+      untrackSizes = null;
+      await retention?.stop();
+      retention = null;
       await scheduler?.stop();
       scheduler = null;
       await backfill?.stop();

@@ -29,6 +29,7 @@ runMain(async () => {
     topics: topicsFor(config.SEGFLOW_NAMESPACE),
     namespace: config.SEGFLOW_NAMESPACE,
     partitions: config.SEGFLOW_TOPIC_PARTITIONS,
+    historyRetentionDays: config.SEGFLOW_HISTORY_RETENTION_DAYS,
   });
   await runServices({
     log,

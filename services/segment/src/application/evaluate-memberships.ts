@@ -73,7 +73,7 @@ export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: 
       customers.map((c) => ({ ...c, memberships: stored.get(c.profile.customerId) ?? new Map() })),
       now.getTime(),
     );
-    const won = await compareAndSetMemberships(trx, plan.decisions, now);
+    const won = await compareAndSetMemberships(trx, plan.decisions, now, reason);
     const causes = new Map(customers.map((c) => [c.profile.customerId, c.cause ?? NO_CAUSE]));
     await announce(trx, won, reason, now, (id) => causes.get(id) ?? NO_CAUSE);
     return { won, nextEvaluationAt: plan.nextEvaluationAt };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { ProfileState } from '@segflow/contracts';
+import type { MembershipReason, ProfileState } from '@segflow/contracts';
 import type { Evaluated, MembershipDecision, MembershipState } from '../domain/decide.js';
 import type { SegmentDb } from './tables.js';
 
@@ -103,47 +103,89 @@ export const loadMemberships = async (db: Db, customerIds: string[]): Promise<Ma
   return result;
 };
 
+/** The UTC hour an instant falls in: the bucket of the size counters. */
+export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
+
+/**
+ * What the membership changes of a statement leave behind, as CTEs over `won`
+ * (customer_id, segment_id, seq, is_member, explanation): an enter opens an interval, an
+ * exit closes the open one, and the segment's counters of the hour count both. They are
+ * part of the statement that writes the memberships, so both commit or neither, at no
+ * extra round trip. The counter rows are the writing connection's own (its backend pid),
+ * so concurrent batches never wait on each other's counters.
+ */
+const historyOf = (changedAt: Date, reason: MembershipReason) => sql`
+  opened AS (
+    INSERT INTO membership_intervals (customer_id, segment_id, enter_seq, entered_at, enter_reason, enter_explanation)
+    SELECT customer_id, segment_id, seq, ${changedAt}::timestamptz, ${reason}, explanation FROM won WHERE is_member),
+  closed AS (
+    UPDATE membership_intervals i SET exited_at = ${changedAt}::timestamptz, exit_reason = ${reason}, exit_explanation = w.explanation
+    FROM won w
+    WHERE NOT w.is_member AND i.customer_id = w.customer_id AND i.segment_id = w.segment_id AND i.exited_at IS NULL),
+  counted AS (
+    INSERT INTO segment_size_changes AS c (segment_id, bucket, writer, entered, exited)
+    SELECT segment_id, ${hourOf(changedAt)}::timestamptz, pg_backend_pid(), count(*) FILTER (WHERE is_member), count(*) FILTER (WHERE NOT is_member)
+    FROM won GROUP BY segment_id ORDER BY segment_id
+    ON CONFLICT (segment_id, bucket, writer) DO UPDATE SET entered = c.entered + excluded.entered, exited = c.exited + excluded.exited)`;
+
+type Written = { customer_id: string; segment_id: string; seq: bigint };
+
 /**
  * Writes decisions by compare-and-set: a stored row moves on only if it is still at
  * `fromSeq`; a new row (fromSeq 0) is created only if none exists, at the first sequence
- * above every erased history (so event ids never repeat). Returns the decisions that won,
- * with the sequence written; on a replay the rows have already moved, so nothing is
- * returned and nothing emitted.
+ * above every erased history (so event ids never repeat). What won also opens or closes
+ * its history interval and is counted per segment and hour, in the same statements.
+ * Returns the decisions that won, with the sequence written; on a replay the rows have
+ * already moved, so nothing is returned, recorded or emitted.
  */
 export const compareAndSetMemberships = async (
   trx: Db,
   decisions: MembershipDecision[],
   changedAt: Date,
+  reason: MembershipReason,
 ): Promise<MembershipDecision[]> => {
   const key = (customerId: string, segmentId: string) => `${customerId}\u0000${segmentId}`;
   const written = new Map<string, bigint>();
-  const record = (rows: { customer_id: string; segment_id: string; seq: bigint }[]) => {
+  const record = (rows: Written[]) => {
     for (const r of rows) written.set(key(r.customer_id, r.segment_id), r.seq);
   };
   const moves = decisions.filter((d) => d.fromSeq > 0n);
   const starts = decisions.filter((d) => d.fromSeq === 0n);
+  const explanations = (list: MembershipDecision[]) => list.map((d) => JSON.stringify(d.explanation));
   if (moves.length > 0) {
-    const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
-      UPDATE memberships m
-      SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
-          entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END
-      FROM unnest(${moves.map((d) => d.customerId)}::text[], ${moves.map((d) => d.segment.id)}::text[],
-                  ${moves.map((d) => d.isMember)}::boolean[], ${moves.map((d) => d.fromSeq.toString())}::bigint[])
-        AS d(customer_id, segment_id, is_member, from_seq)
-      WHERE m.customer_id = d.customer_id AND m.segment_id = d.segment_id AND m.seq = d.from_seq
-      RETURNING m.customer_id, m.segment_id, m.seq`.execute(trx);
+    const result = await sql<Written>`
+      WITH d AS (
+        SELECT * FROM unnest(${moves.map((d) => d.customerId)}::text[], ${moves.map((d) => d.segment.id)}::text[],
+                             ${moves.map((d) => d.isMember)}::boolean[], ${moves.map((d) => d.fromSeq.toString())}::bigint[],
+                             ${explanations(moves)}::jsonb[])
+          AS d(customer_id, segment_id, is_member, from_seq, explanation)),
+      won AS (
+        UPDATE memberships m
+        SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
+            entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END
+        FROM d
+        WHERE m.customer_id = d.customer_id AND m.segment_id = d.segment_id AND m.seq = d.from_seq
+        RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, d.explanation),
+      ${historyOf(changedAt, reason)}
+      SELECT customer_id, segment_id, seq FROM won`.execute(trx);
     record(result.rows);
   }
   if (starts.length > 0) {
-    const result = await sql<{ customer_id: string; segment_id: string; seq: bigint }>`
-      INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at)
-      SELECT d.customer_id, d.segment_id, d.is_member, f.floor + 1,
-             CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
-      FROM unnest(${starts.map((d) => d.customerId)}::text[], ${starts.map((d) => d.segment.id)}::text[],
-                  ${starts.map((d) => d.isMember)}::boolean[]) AS d(customer_id, segment_id, is_member),
-           membership_sequence_floor f
-      ON CONFLICT (customer_id, segment_id) DO NOTHING
-      RETURNING customer_id, segment_id, seq`.execute(trx);
+    const result = await sql<Written>`
+      WITH d AS (
+        SELECT * FROM unnest(${starts.map((d) => d.customerId)}::text[], ${starts.map((d) => d.segment.id)}::text[],
+                             ${starts.map((d) => d.isMember)}::boolean[], ${explanations(starts)}::jsonb[])
+          AS d(customer_id, segment_id, is_member, explanation)),
+      written AS (
+        INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at)
+        SELECT d.customer_id, d.segment_id, d.is_member, f.floor + 1,
+               CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
+        FROM d, membership_sequence_floor f
+        ON CONFLICT (customer_id, segment_id) DO NOTHING
+        RETURNING customer_id, segment_id, seq, is_member),
+      won AS (SELECT w.*, d.explanation FROM written w JOIN d USING (customer_id, segment_id)),
+      ${historyOf(changedAt, reason)}
+      SELECT customer_id, segment_id, seq FROM won`.execute(trx);
     record(result.rows);
   }
   return decisions.flatMap((d) => {
@@ -154,20 +196,24 @@ export const compareAndSetMemberships = async (
 
 /**
  * Exits up to `limit` members of a segment, in customer order (a segment deleted or
- * disabled, a page at a time); returns the decisions made.
+ * disabled, a page at a time), closing their intervals; returns the decisions made.
  */
 export const exitMembersPage = async (
   trx: Db,
   segment: { id: string; name: string; version: number },
   limit: number,
   changedAt: Date,
+  reason: MembershipReason,
 ): Promise<MembershipDecision[]> => {
-  const rows = await sql<{ customer_id: string; seq: bigint }>`
-    UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
-    FROM (SELECT customer_id FROM memberships WHERE segment_id = ${segment.id} AND is_member
-          ORDER BY customer_id LIMIT ${limit} FOR UPDATE) page
-    WHERE m.segment_id = ${segment.id} AND m.customer_id = page.customer_id
-    RETURNING m.customer_id, m.seq`.execute(trx);
+  const rows = await sql<Written>`
+    WITH won AS (
+      UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
+      FROM (SELECT customer_id FROM memberships WHERE segment_id = ${segment.id} AND is_member
+            ORDER BY customer_id LIMIT ${limit} FOR UPDATE) page
+      WHERE m.segment_id = ${segment.id} AND m.customer_id = page.customer_id
+      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, '[]'::jsonb AS explanation),
+    ${historyOf(changedAt, reason)}
+    SELECT customer_id, segment_id, seq FROM won`.execute(trx);
   return rows.rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [] }));
 };
 
@@ -227,6 +273,10 @@ export const countMembers = async (db: Db, segmentId: string): Promise<number> =
     ).n,
   );
 
+/** Whether the segment service holds a profile of the customer (it was evaluated and not erased). */
+export const customerKnown = async (db: Db, customerId: string): Promise<boolean> =>
+  (await db.selectFrom('customer_profiles').select('customer_id').where('customer_id', '=', customerId).executeTakeFirst()) !== undefined;
+
 export interface StoredCustomerSegments {
   /** The latest decision reflected: the last evaluation or membership change. */
   evaluatedAt: Date;
@@ -270,21 +320,22 @@ export const listMembers = async (db: Db, segmentId: string, cursor: string | nu
  */
 export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: Date): Promise<MembershipDecision[]> => {
   if (customerIds.length === 0) return [];
-  const exits = await trx
-    .updateTable('memberships as m')
-    .from('segments as s')
-    .set((eb) => ({ is_member: false, seq: eb('m.seq', '+', 1n), entered_at: null, changed_at: changedAt }))
-    .whereRef('s.id', '=', 'm.segment_id')
-    .where('m.customer_id', 'in', customerIds)
-    .where('m.is_member', '=', true)
-    .returning(['m.customer_id', 'm.segment_id', 'm.seq', 's.name', 's.version'])
-    .execute();
+  // The exits are counted in the segments' sizes; the intervals go with the rest below.
+  const exits = await sql<Written & { name: string; version: number }>`
+    WITH won AS (
+      UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
+      FROM segments s
+      WHERE s.id = m.segment_id AND m.customer_id = ANY(${customerIds}::text[]) AND m.is_member
+      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, '[]'::jsonb AS explanation, s.name, s.version),
+    ${historyOf(changedAt, 'customer_erased')}
+    SELECT customer_id, segment_id, seq, name, version FROM won`.execute(trx);
   await sql`
     UPDATE membership_sequence_floor
     SET floor = GREATEST(floor, (SELECT coalesce(max(seq), 0) FROM memberships WHERE customer_id = ANY(${customerIds}::text[])))`.execute(trx);
   await trx.deleteFrom('memberships').where('customer_id', 'in', customerIds).execute();
+  await trx.deleteFrom('membership_intervals').where('customer_id', 'in', customerIds).execute();
   await trx.deleteFrom('customer_profiles').where('customer_id', 'in', customerIds).execute();
-  return exits.map((r) => ({
+  return exits.rows.map((r) => ({
     customerId: r.customer_id,
     segment: { id: r.segment_id, name: r.name, version: r.version },
     isMember: false,

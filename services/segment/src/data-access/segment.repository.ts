@@ -78,6 +78,10 @@ export const findSegment = async (db: Db, id: string): Promise<Segment | null> =
   return row ? (await withStats(db, [row]))[0]! : null;
 };
 
+/** Whether a live segment has this id (without counting its members). */
+export const segmentExists = async (db: Db, id: string): Promise<boolean> =>
+  (await db.selectFrom('segments').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) !== undefined;
+
 /** Up to `limit` segments by id, from the first id after `after` (null: from the start). */
 export const listSegments = async (db: Db, after: string | null, limit: number): Promise<Segment[]> =>
   withStats(

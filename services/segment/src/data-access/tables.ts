@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ProfileState, Rule } from '@segflow/contracts';
+import type { ExplanationItem, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
 import type { SharedTables } from '@segflow/db';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -45,6 +45,26 @@ export interface SegmentDb extends SharedTables {
     seq: bigint;
     entered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
     changed_at: Timestamp;
+  };
+  membership_intervals: {
+    customer_id: string;
+    segment_id: string;
+    enter_seq: bigint;
+    entered_at: Timestamp;
+    /** Null for an interval open before history was kept. */
+    enter_reason: MembershipReason | null;
+    enter_explanation: ColumnType<ExplanationItem[], string, string>;
+    exited_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    exit_reason: MembershipReason | null;
+    exit_explanation: ColumnType<ExplanationItem[] | null, string | null | undefined, string | null>;
+  };
+  segment_size_changes: {
+    segment_id: string;
+    /** The UTC hour the changes were decided in; -infinity for everything folded past the retention period. */
+    bucket: Timestamp;
+    writer: number;
+    entered: ColumnType<bigint, bigint | number, bigint | number>;
+    exited: ColumnType<bigint, bigint | number, bigint | number>;
   };
   membership_sequence_floor: {
     singleton: ColumnType<boolean, never, never>;

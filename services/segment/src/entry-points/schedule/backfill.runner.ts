@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { advanceJob, claimRunningJob } from '../../data-access/backfill.repository.js';
+import { forgetSegmentCounters } from '../../data-access/history.repository.js';
 import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
 import { startWorkLoop } from '@segflow/service-kit';
 import {
@@ -50,11 +51,14 @@ export const startBackfillRunner = (deps: {
       let processed: number;
       if (segment.deleted_at !== null || !segment.enabled) {
         // Deleted or disabled: every member exits, a page at a time.
-        decisions = await exitMembersPage(trx, segment, deps.pageSize, now);
+        decisions = await exitMembersPage(trx, segment, deps.pageSize, now, job.reason);
         await deps.decisions.announce(trx, decisions, job.reason, now);
         processed = decisions.length;
         if (decisions.length === 0) {
-          if (segment.deleted_at !== null) await trx.deleteFrom('segments').where('id', '=', segment.id).execute();
+          if (segment.deleted_at !== null) {
+            await trx.deleteFrom('segments').where('id', '=', segment.id).execute();
+            await forgetSegmentCounters(trx, segment.id);
+          }
           return finish('done');
         }
       } else {
