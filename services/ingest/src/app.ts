@@ -33,6 +33,7 @@ export const createIngestService = (deps: IngestDeps): ServiceModule => {
     [topics.pageView, 'page_view'],
     [topics.emailOpen, 'email_open'],
     [topics.traits, 'traits'],
+    [topics.identify, 'identify'],
   ]);
   let subscription: Subscription | null = null;
   let untrackRetries: (() => void) | null = null;

@@ -25,6 +25,13 @@ describe('accepting source-topic messages', () => {
     expect(result).toMatchObject({ ok: false, reason: 'invalid_event', errors: [{ path: 'amount' }] });
   });
 
+  it('accepts an identify on its topic and refuses one that names the same id twice', () => {
+    const identify = { eventId: 'e-2', type: 'identify', customerId: 'c-1', anonymousId: 'anon-1', occurredAt: '2026-11-23T09:00:00Z' };
+    expect(acceptSourceMessage(bytes(identify), 'identify', now)).toMatchObject({ ok: true, event: { anonymousId: 'anon-1', customerId: 'c-1' } });
+    expect(acceptSourceMessage(bytes({ ...identify, anonymousId: 'c-1' }), 'identify', now)).toMatchObject({ ok: false, reason: 'invalid_event', errors: [{ path: 'anonymousId' }] });
+    expect(acceptSourceMessage(bytes(identify), 'traits', now)).toMatchObject({ ok: false, reason: 'wrong_topic' });
+  });
+
   it('rejects an event of another type than its topic carries', () => {
     const result = acceptSourceMessage(bytes(purchase), 'page_view', now);
     expect(result).toMatchObject({ ok: false, reason: 'wrong_topic', errors: [{ path: 'type' }] });

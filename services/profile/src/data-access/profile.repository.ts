@@ -19,34 +19,75 @@ export const claimEventIds = async (trx: Db, events: { eventId: string; customer
   return new Set(result.rows.map((r) => r.event_id));
 };
 
-/** Loads and row-locks the profiles of `customerIds` (absent ones are simply missing). */
-export const lockProfiles = async (trx: Db, customerIds: string[]): Promise<Map<string, ProfileState>> => {
-  if (customerIds.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom('profiles')
-    .select(['customer_id', 'state'])
-    .where('customer_id', 'in', customerIds)
-    .forUpdate()
-    .execute();
-  return new Map(rows.map((r) => [r.customer_id, r.state]));
+/** The locked rows of a batch: profiles by id, aliases (id → the id it merged into), and every id that has a row. */
+export interface LockedProfiles {
+  profiles: Map<string, ProfileState>;
+  aliases: Map<string, string>;
+  stored: Set<string>;
+}
+
+/**
+ * Loads and row-locks the profiles of `customerIds`, following aliases to the customers
+ * they merged into (locked too); absent ids are simply missing. One statement, plus one
+ * per alias hop when an id of the batch was merged into a customer outside it.
+ */
+export const lockProfiles = async (trx: Db, customerIds: string[]): Promise<LockedProfiles> => {
+  const locked: LockedProfiles = { profiles: new Map(), aliases: new Map(), stored: new Set() };
+  const asked = new Set<string>();
+  for (let wanted = [...new Set(customerIds)]; wanted.length > 0; ) {
+    for (const id of wanted) asked.add(id);
+    const rows = await trx
+      .selectFrom('profiles')
+      .select(['customer_id', 'state', 'merged_into'])
+      .where('customer_id', 'in', wanted)
+      .forUpdate()
+      .execute();
+    for (const row of rows) {
+      locked.stored.add(row.customer_id);
+      if (row.merged_into === null) locked.profiles.set(row.customer_id, row.state);
+      else locked.aliases.set(row.customer_id, row.merged_into);
+    }
+    wanted = [...new Set(rows.flatMap((r) => (r.merged_into !== null && !asked.has(r.merged_into) ? [r.merged_into] : [])))];
+  }
+  return locked;
 };
 
-export const saveProfiles = async (trx: Db, states: ProfileState[]): Promise<void> => {
-  if (states.length === 0) return;
-  await trx
+/**
+ * Stores profiles and new aliases (an alias keeps its id's row, with an empty `state`) in
+ * one upsert, and returns the ids whose row was not as the batch locked it: a row that
+ * became an alias meanwhile (an identify on another partition merged it), or one that
+ * another batch created after this one found none. The caller then rolls back and
+ * retries, and the retry sees the row as it is.
+ */
+export const saveProfiles = async (
+  trx: Db,
+  rows: { state: ProfileState; mergedInto?: string }[],
+  stored: ReadonlySet<string>,
+): Promise<string[]> => {
+  if (rows.length === 0) return [];
+  const written = await trx
     .insertInto('profiles')
-    .values(states.map((s) => ({ customer_id: s.customerId, version: s.version, state: JSON.stringify(s) })))
+    .values(rows.map((r) => ({ customer_id: r.state.customerId, version: r.state.version, state: JSON.stringify(r.state), merged_into: r.mergedInto ?? null })))
     .onConflict((oc) =>
-      oc.column('customer_id').doUpdateSet((eb) => ({
-        version: eb.ref('excluded.version'),
-        state: eb.ref('excluded.state'),
-        updated_at: sql<Date>`now()`,
-      })),
+      oc
+        .column('customer_id')
+        .doUpdateSet((eb) => ({
+          version: eb.ref('excluded.version'),
+          state: eb.ref('excluded.state'),
+          merged_into: eb.ref('excluded.merged_into'),
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('profiles.merged_into', 'is', null),
     )
+    .returning(['customer_id', sql<boolean>`xmax = 0`.as('inserted')])
     .execute();
+  const inserted = new Map(written.map((r) => [r.customer_id, r.inserted]));
+  return rows.map((r) => r.state.customerId).filter((id) => inserted.get(id) !== !stored.has(id));
 };
 
-export const findProfile = async (db: Db, customerId: string): Promise<ProfileState | undefined> => {
-  const row = await db.selectFrom('profiles').select('state').where('customer_id', '=', customerId).executeTakeFirst();
-  return row?.state;
+/** A customer's profile, or the customer its id was merged into; undefined when nothing is known of it. */
+export const findProfile = async (db: Db, customerId: string): Promise<{ state: ProfileState; mergedInto: null } | { mergedInto: string } | undefined> => {
+  const row = await db.selectFrom('profiles').select(['state', 'merged_into']).where('customer_id', '=', customerId).executeTakeFirst();
+  if (!row) return undefined;
+  return row.merged_into === null ? { state: row.state, mergedInto: null } : { mergedInto: row.merged_into };
 };

@@ -9,6 +9,8 @@ export interface ProfileDb extends SharedTables {
     version: number;
     state: ColumnType<ProfileState, string, string>;
     updated_at: ColumnType<Date, Date | undefined, Date>;
+    /** Set on an alias: the id was merged into this customer, and `state` is empty. */
+    merged_into: ColumnType<string | null, string | null | undefined, string | null>;
   };
   scoring_models: {
     version: number;

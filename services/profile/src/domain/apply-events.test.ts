@@ -121,3 +121,129 @@ describe('triage of customer events', () => {
     expect(triageCustomerEvent(bytes({ type: 'purchase' }), toBase)).toMatchObject({ ok: false, reason: 'invalid_event' });
   });
 });
+
+describe('identity merge in a batch', () => {
+  const at = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
+  const view = (id: string, customerId: string, minutes = 5): CustomerEvent => ({ eventId: id, type: 'page_view', customerId, occurredAt: at(minutes), receivedAt: at(minutes), url: '/x' });
+  const identify = (id: string, anonymousId: string, customerId: string, minutes = 1): CustomerEvent => ({
+    eventId: id,
+    type: 'identify',
+    customerId,
+    anonymousId,
+    occurredAt: at(minutes),
+    receivedAt: at(minutes),
+  });
+  const ctx = { now, toBase, scoring };
+
+  /** The profile service across batches: stored profiles, stored aliases and the eventId claim. */
+  const store = () => {
+    const profiles = new Map<string, ProfileState>();
+    const aliases = new Map<string, string>();
+    const claim = handlerDedupe(new Set());
+    return {
+      profiles,
+      aliases,
+      apply: (batch: CustomerEvent[]) => {
+        const result = applyEvents(profiles, claim(batch), ctx, aliases);
+        for (const state of result.changed) profiles.set(state.customerId, state);
+        for (const alias of result.aliases) {
+          profiles.delete(alias.customerId);
+          aliases.set(alias.customerId, alias.mergedInto);
+        }
+        return result;
+      },
+    };
+  };
+
+  it('merges the anonymous profile into the customer, announces both, and sends later events of the anonymous id to the customer', () => {
+    const s = store();
+    s.apply([view('e1', 'anon'), view('e2', 'anon'), view('e3', 'k')]);
+    const merge = s.apply([identify('i1', 'anon', 'k')]);
+    expect(merge.aliases).toEqual([{ customerId: 'anon', mergedInto: 'k', version: 2 }]);
+    expect(merge.merges).toEqual([{ kind: 'merged', customerId: 'anon', into: 'k', mergedAt: now.toISOString(), causationEventId: 'i1', eventTime: at(1) }]);
+    expect(merge.changes).toMatchObject([{ kind: 'updated', customerId: 'k', version: 3, reason: 'merged', causationEventId: 'i1', profile: { pageView: { count: 3 } } }]);
+    const later = s.apply([view('e4', 'anon')]);
+    expect(later.changes).toMatchObject([{ customerId: 'k', version: 4, causationEventId: 'e4', profile: { pageView: { count: 4 } } }]);
+    expect(later.changes[0]!.reason).toBeUndefined();
+    expect([...s.profiles.keys()]).toEqual(['k']);
+  });
+
+  it('changes nothing for an identify repeated, by eventId or with a new one, in the batch or a later one', () => {
+    const s = store();
+    s.apply([view('e1', 'anon'), view('e2', 'k')]);
+    const first = s.apply([identify('i1', 'anon', 'k'), identify('i1', 'anon', 'k'), identify('i2', 'anon', 'k')]);
+    expect(first.aliases).toHaveLength(1);
+    const before = structuredClone(s.profiles);
+    for (const again of [[identify('i1', 'anon', 'k')], [identify('i3', 'anon', 'k')], [identify('i4', 'k', 'anon')]]) {
+      expect(s.apply(again)).toEqual({ changed: [], changes: [], aliases: [], merges: [], conflicts: 0 });
+    }
+    expect(s.profiles).toEqual(before);
+  });
+
+  it('keeps an anonymous id with the first customer it was identified to', () => {
+    const s = store();
+    s.apply([view('e1', 'anon'), view('e2', 'k1'), view('e3', 'k2')]);
+    s.apply([identify('i1', 'anon', 'k1')]);
+    const second = s.apply([identify('i2', 'anon', 'k2'), view('e4', 'anon')]);
+    expect(second.conflicts).toBe(1);
+    expect(second.aliases).toEqual([]);
+    expect(s.profiles.get('k1')?.pageView.count).toBe(3);
+    expect(s.profiles.get('k2')?.pageView.count).toBe(1);
+  });
+
+  it('records an alias only for an anonymous id nothing is known of yet', () => {
+    const s = store();
+    const result = s.apply([identify('i1', 'anon', 'k')]);
+    expect(result).toEqual({ changed: [], changes: [], aliases: [{ customerId: 'anon', mergedInto: 'k', version: 0 }], merges: [], conflicts: 0 });
+    expect(s.apply([view('e1', 'anon')]).changes).toMatchObject([{ customerId: 'k', version: 1 }]);
+  });
+
+  it('folds a chain a → b → c into c in either order', () => {
+    for (const order of [
+      [identify('i1', 'a', 'b'), identify('i2', 'b', 'c')],
+      [identify('i2', 'b', 'c'), identify('i1', 'a', 'b')],
+    ]) {
+      const s = store();
+      s.apply([view('e1', 'a'), view('e2', 'b'), view('e3', 'c')]);
+      for (const event of order) s.apply([event]);
+      s.apply([view('e4', 'a')]);
+      expect([...s.profiles.keys()]).toEqual(['c']);
+      expect(s.profiles.get('c')).toMatchObject({ version: 4, pageView: { count: 4 } });
+    }
+  });
+
+  it('gives every customer the profile of all events whose id leads to it, however events and identifies are split into batches', () => {
+    const ids = ['a', 'b', 'c', 'k'] as const;
+    const step = fc.oneof(
+      { weight: 3, arbitrary: event },
+      { weight: 1, arbitrary: fc.record({ anonymousId: fc.constantFrom(...ids), customerId: fc.constantFrom(...ids), minutes: fc.nat(60 * 24) }) },
+    );
+    const histories = fc.array(step, { minLength: 1, maxLength: 40 }).map((steps) =>
+      steps.flatMap((s, i): CustomerEvent[] => {
+        if (typeof s === 'function') return [{ ...s(`e-${i}`), customerId: ids[i % ids.length]! }];
+        return s.anonymousId === s.customerId ? [] : [identify(`i-${i}`, s.anonymousId, s.customerId, s.minutes)];
+      }),
+    );
+    fc.assert(
+      fc.property(histories, fc.array(fc.nat(40), { maxLength: 4 }), (events, cuts) => {
+        const s = store();
+        const bounds = [0, ...[...cuts].sort((x, y) => x - y), events.length];
+        for (let i = 1; i < bounds.length; i += 1) s.apply(events.slice(bounds[i - 1], bounds[i]));
+        // the naive reading: identifies in order, the first one for an anonymous id wins; every event counts where its id leads
+        const links = new Map<string, string>();
+        const lead = (id: string): string => (links.has(id) ? lead(links.get(id)!) : id);
+        for (const e of events) if (e.type === 'identify' && !links.has(e.anonymousId) && lead(e.anonymousId) !== lead(e.customerId)) links.set(e.anonymousId, lead(e.customerId));
+        const expected = new Map<string, CustomerEvent[]>();
+        for (const e of events) if (e.type !== 'identify') expected.set(lead(e.customerId), [...(expected.get(lead(e.customerId)) ?? []), e]);
+        expect(new Set(s.profiles.keys())).toEqual(new Set(expected.keys()));
+        for (const [id, list] of expected) {
+          const alone = applyEvents(new Map(), list.map((e) => ({ ...e, customerId: id })), ctx).changed[0]!;
+          const merged = s.profiles.get(id)!;
+          expect({ ...merged, leadScore: null }).toEqual({ ...alone, leadScore: null });
+          expect(leadScore(merged, now)).toBeCloseTo(leadScore(alone, now), 9);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -35,7 +35,9 @@ export const customersRoutes =
         config: { scope: 'customers:erase' }, schema: {
           operationId: 'eraseCustomer',
           summary: 'Erase a customer (GDPR): profile, dedupe records, memberships, cache',
-          description: 'The profile is gone when this answers; each membership exits with reason `customer_erased` through the pipeline.',
+          description:
+            'The profile is gone when this answers, with the ids merged into it by identify events (their aliases); each membership exits with reason `customer_erased` through the pipeline. ' +
+            'Erasing an id that was merged into another customer removes its alias only: what it brought is part of that customer.',
           tags: ['customers'],
           params: customerParams,
           response: { 202: CustomerErased, ...problems(404) },
@@ -54,16 +56,18 @@ export const customersRoutes =
         config: { scope: 'customers:read' }, schema: {
           operationId: 'getCustomer',
           summary: "A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM",
+          description: 'An id merged into another customer by an identify event answers 404, naming that customer in `detail`.',
           tags: ['customers'],
           params: customerParams,
           response: { 200: ProfileView, ...problems(404) },
         },
       },
       async (request, reply) => {
-        const state = await findProfile(deps.db, request.params.id);
-        if (!state) return sendProblem(reply, 'not_found', `no customer ${request.params.id}`);
+        const found = await findProfile(deps.db, request.params.id);
+        if (!found) return sendProblem(reply, 'not_found', `no customer ${request.params.id}`);
+        if (found.mergedInto !== null) return sendProblem(reply, 'not_found', `customer ${request.params.id} was merged into ${found.mergedInto}`);
         const quintiles = await currentRfmQuintiles(deps.db);
-        return deriveProfile(state, deps.now(), { lifecycle: deps.lifecycle, ...(quintiles ? { rfm: { quintiles } } : {}) });
+        return deriveProfile(found.state, deps.now(), { lifecycle: deps.lifecycle, ...(quintiles ? { rfm: { quintiles } } : {}) });
       },
     );
 

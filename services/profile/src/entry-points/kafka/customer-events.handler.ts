@@ -4,7 +4,9 @@ import type { ApplyBatch } from '@segflow/db';
 import { enqueueOutbox } from '@segflow/db';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
+import { AppError } from '@segflow/observability';
 import type { Logger, SegflowMetrics } from '@segflow/observability';
+import { emptyProfile } from '@segflow/profile-model';
 import type { ProfileLimits, ToBaseCurrency } from '@segflow/profile-model';
 import { claimEventIds, lockProfiles, saveProfiles } from '../../data-access/profile.repository.js';
 import { currentScoringModel } from '../../data-access/scoring-model.repository.js';
@@ -16,8 +18,10 @@ export const PROFILE_OUTBOX = 'profile';
 
 /**
  * Applies a batch of `customer-events.v1` inside the batch transaction: poison to the
- * DLQ (acknowledged before commit), eventId dedupe, profile upsert under row locks,
- * and one `profile-changes.v1` message per changed customer through the outbox.
+ * DLQ (acknowledged before commit), eventId dedupe, profile upsert under row locks (an
+ * identify merges the anonymous profile and leaves an alias; events for an alias count
+ * for the customer it merged into), and one `profile-changes.v1` message per changed
+ * customer (and per merged anonymous profile) through the outbox.
  */
 export const applyCustomerEvents =
   (deps: {
@@ -52,16 +56,25 @@ export const applyCustomerEvents =
     }
     const fresh = await claimEventIds(trx, events);
     const toApply = events.filter((e) => fresh.has(e.eventId));
-    const current = await lockProfiles(trx, [...new Set(toApply.map((e) => e.customerId))]);
+    // The aliases of the batch's ids come with their rows: an id merged into a customer leaves an alias row.
+    const locked = await lockProfiles(trx, toApply.flatMap((e) => (e.type === 'identify' ? [e.customerId, e.anonymousId] : [e.customerId])));
     // The model in force when the batch is processed: a change applies to events processed after it.
     const scoring = await currentScoringModel(trx);
-    const { changed, changes } = applyEvents(current, toApply, { now, toBase: deps.toBase, scoring, limits: deps.limits });
-    await saveProfiles(trx, changed);
+    const { changed, changes, aliases, merges, conflicts } = applyEvents(locked.profiles, toApply, { now, toBase: deps.toBase, scoring, limits: deps.limits }, locked.aliases);
+    const moved = await saveProfiles(
+      trx,
+      [...changed.map((state) => ({ state })), ...aliases.map((a) => ({ state: { ...emptyProfile(a.customerId, now), version: a.version }, mergedInto: a.mergedInto }))],
+      locked.stored,
+    );
+    if (moved.length > 0) {
+      throw new AppError('concurrent_merge', `${moved.length} profile(s) changed under the batch (merged or created by another partition's batch); retrying`, { retriable: true });
+    }
     await enqueueOutbox(
       trx,
       PROFILE_OUTBOX,
-      changes.map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: JSON.stringify(change) })),
+      [...merges, ...changes].map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: JSON.stringify(change) })),
     );
+    if (conflicts > 0) deps.log.info({ conflicts }, 'identify events ignored: their anonymous id was merged into another customer already');
     if (poison.length > 0) {
       await deps.bus.publish(deps.dlqTopic, poison);
       deps.log.warn({ count: poison.length }, 'customer events sent to the DLQ');
