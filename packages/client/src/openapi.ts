@@ -96,13 +96,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM */
+        /**
+         * A customer's profile with derived fields: age, average order value, lead score decayed to now, lifecycle stage, RFM
+         * @description An id merged into another customer by an identify event answers 404, naming that customer in `detail`.
+         */
         get: operations["getCustomer"];
         put?: never;
         post?: never;
         /**
          * Erase a customer (GDPR): profile, dedupe records, memberships, cache
-         * @description The profile is gone when this answers; each membership exits with reason `customer_erased` through the pipeline.
+         * @description The profile is gone when this answers, with the ids merged into it by identify events (their aliases); each membership exits with reason `customer_erased` through the pipeline. Erasing an id that was merged into another customer removes its alias only: what it brought is part of that customer.
          */
         delete: operations["eraseCustomer"];
         options?: never;
