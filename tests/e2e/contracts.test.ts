@@ -52,6 +52,15 @@ describe('published contracts: the messages of a running pipeline against its As
     await system.bus.publish(system.topics.emailOpen, [{ key: reader, value: JSON.stringify({ eventId: uniqueName('e'), type: 'email_open', customerId: reader, occurredAt: now(), campaignId: 'winter' }) }]);
     await eventually(async () => changesOf(reader), (c) => c.includes('unopened segflow.segment.exited event'), { what: 'the reader leaving unopened' });
 
+    // An anonymous visitor identified as the buyer on the identify topic: its membership exits, merged.
+    const visitor = uniqueName('anon');
+    await system.api.POST('/v1/events', { body: purchase(visitor) });
+    await eventually(async () => changesOf(visitor), (c) => c.includes('unopened segflow.segment.entered event'), { what: 'the visitor entering unopened' });
+    await system.bus.publish(system.topics.identify, [
+      { key: buyer, value: JSON.stringify({ eventId: uniqueName('e'), type: 'identify', customerId: buyer, anonymousId: visitor, occurredAt: now() }) },
+    ]);
+    await eventually(async () => changesOf(visitor), (c) => c.includes('unopened segflow.segment.exited merged'), { what: 'the visitor merged into the buyer' });
+
     // A backfill (no causing event: nulls) and an erasure.
     await system.api.POST('/v1/segments', { body: { id: 'anyone', name: 'Anyone who bought', rule: { field: 'purchase.count', op: 'gte', value: 1 } } });
     await eventually(async () => changesOf(reader), (c) => c.includes('anyone segflow.segment.entered backfill'), { what: 'the reader backfilled' });
@@ -126,6 +135,6 @@ describe('published contracts: the messages of a running pipeline against its As
       types.add(event.type);
     }
     expect([...types].sort()).toEqual(['segflow.segment.entered', 'segflow.segment.exited']);
-    expect([...reasons].sort()).toEqual(['backfill', 'customer_erased', 'event']);
+    expect([...reasons].sort()).toEqual(['backfill', 'customer_erased', 'event', 'merged']);
   });
 });
