@@ -83,7 +83,7 @@ export const startBenchRun = async (options: { mode: Mode; partitions: number; s
 };
 
 /** Deletes the run's read-model and rate-limit keys (all under its namespace) from Redis. */
-const forgetRedisKeys = async (url: string, namespace: string): Promise<void> => {
+export const forgetRedisKeys = async (url: string, namespace: string): Promise<void> => {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

@@ -15,6 +15,7 @@ import { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, mi
 import type { SegmentDb } from '@segflow/segment';
 import { buildApp, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
+import { forgetRedisKeys } from './run.js';
 import { progress, rssMiB, timeUntil } from './support.js';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
@@ -123,6 +124,7 @@ await app.close();
 await service.stop();
 await bus.close();
 redis.disconnect();
+await forgetRedisKeys(infra.redisUrl, namespace);
 await db.destroy();
 await database.drop();
 await infra.stop();
