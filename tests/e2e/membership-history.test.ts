@@ -1,23 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '@segflow/client';
 import type { MembershipEvent } from '@segflow/contracts';
 import { uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
-import { purchase } from '../support/events.js';
+import { purchase, traitsEvent } from '../support/events.js';
 import { collect, startSystem } from '../support/system.js';
 import type { Collector, TestSystem } from '../support/system.js';
 
 const HOUR = 3_600_000;
 
-/** A traits event setting the customer's tier at `occurredAt`. */
-const tier = (customerId: string, value: string, occurredAt: Date): components['schemas']['TraitsEvent'] => ({
-  eventId: `evt-${randomUUID()}`,
-  type: 'traits',
-  customerId,
-  occurredAt: occurredAt.toISOString(),
-  traits: { custom: { tier: value } },
-});
+const tier = (customerId: string, value: string, occurredAt: Date | number) => traitsEvent(customerId, { custom: { tier: value } }, occurredAt);
 
 describe('membership history', () => {
   let system: TestSystem;
@@ -77,6 +68,7 @@ describe('membership history', () => {
     expect(intervals[1]).toEqual({
       segmentId: 'gold-tier',
       segmentName: 'Gold tier',
+      group: null,
       entered: { at: events[2]!.time, reason: 'event', explanation: events[2]!.data.explanation },
       exited: { at: events[3]!.time, reason: 'event', explanation: events[3]!.data.explanation },
     });
@@ -95,8 +87,8 @@ describe('membership history', () => {
     expect(atBetween.data).toEqual({
       customerId,
       segments: [
-        { segmentId: 'gold-tier', name: 'Gold tier', enteredAt: inGold!.time },
-        { segmentId: 'two-purchases', name: 'Two purchases', enteredAt: entered!.time },
+        { segmentId: 'gold-tier', name: 'Gold tier', enteredAt: inGold!.time, group: null },
+        { segmentId: 'two-purchases', name: 'Two purchases', enteredAt: entered!.time, group: null },
       ],
       asOf: between,
     });

@@ -57,7 +57,7 @@ describe('pipeline: events in, segment membership out', () => {
 
     const segments = await system.api.GET('/v1/customers/{id}/segments', { params: { path: { id: customerId } } });
     expect(segments.response.status).toBe(200);
-    expect(segments.data?.segments).toEqual([{ segmentId: 'frequent-buyers', name: 'Frequent buyers', enteredAt: expect.any(String) }]);
+    expect(segments.data?.segments).toEqual([{ segmentId: 'frequent-buyers', name: 'Frequent buyers', enteredAt: expect.any(String), group: null }]);
 
     // a fourth purchase keeps the customer in: no second entry
     await sendEvents(purchase(customerId));
@@ -148,6 +148,7 @@ describe('pipeline: events in, segment membership out', () => {
       'GET /v1/customers/{id}': 'customers:read',
       'DELETE /v1/customers/{id}': 'customers:erase',
       'GET /v1/customers/{id}/segments': 'customers:read',
+      'GET /v1/customers/{id}/segment-history': 'customers:read',
       'GET /v1/scoring-model': 'segments:read',
       'PUT /v1/scoring-model': 'segments:write',
       'POST /v1/ops/rfm/recompute': 'segments:write',
@@ -159,6 +160,7 @@ describe('pipeline: events in, segment membership out', () => {
       'DELETE /v1/segments/{id}': 'segments:write',
       'GET /v1/segments/{id}/backfill': 'segments:read',
       'GET /v1/segments/{id}/members': 'segments:read',
+      'GET /v1/segments/{id}/size-history': 'segments:read',
       'POST /v1/segments/preview': 'segments:read',
     });
     // The document every deployment serves is the checked-in one, whatever its settings.

@@ -226,7 +226,7 @@ export interface paths {
         };
         /**
          * A page of a segment's members, by customer id
-         * @description Pass `nextCursor` as `cursor` for the next page; it is null on the last one.
+         * @description Each with the A/B group it got at entry (null without an experiment); `group` lists one group's members. Pass `nextCursor` as `cursor` for the next page; it is null on the last one.
          */
         get: operations["listSegmentMembers"];
         put?: never;
@@ -433,7 +433,8 @@ export interface components {
          *         {
          *           "segmentId": "shoe-lovers-gone-quiet",
          *           "name": "Shoe lovers gone quiet",
-         *           "enteredAt": "2026-11-23T10:00:00.000Z"
+         *           "enteredAt": "2026-11-23T10:00:00.000Z",
+         *           "group": "email"
          *         }
          *       ],
          *       "asOf": "2026-11-23T10:00:00.000Z"
@@ -447,6 +448,7 @@ export interface components {
                 name: string;
                 /** Format: date-time */
                 enteredAt: string;
+                group: string | null;
             }[];
             asOf: string | null;
         };
@@ -519,6 +521,54 @@ export interface components {
          *     }
          */
         EventsRequest: components["schemas"]["Event"] | components["schemas"]["EventBatch"];
+        /**
+         * @description An A/B test among the members: each gets one group, by a stable hash of `name` and the customer id, with a chance proportional to its `weight` (group ids unique, weights positive). A holdout is a group like any other.
+         * @example {
+         *       "name": "win-back-email",
+         *       "groups": [
+         *         {
+         *           "id": "email",
+         *           "weight": 90
+         *         },
+         *         {
+         *           "id": "holdout",
+         *           "weight": 10
+         *         }
+         *       ]
+         *     }
+         */
+        Experiment: {
+            name: string;
+            groups: {
+                /** @description An A/B group's id, as the segment's experiment declares it. */
+                id: string;
+                weight: number;
+            }[];
+        };
+        /**
+         * @description An A/B test among the members: each gets one group, by a stable hash of `name` and the customer id, with a chance proportional to its `weight` (group ids unique, weights positive). A holdout is a group like any other.
+         * @example {
+         *       "name": "win-back-email",
+         *       "groups": [
+         *         {
+         *           "id": "email",
+         *           "weight": 90
+         *         },
+         *         {
+         *           "id": "holdout",
+         *           "weight": 10
+         *         }
+         *       ]
+         *     }
+         */
+        ExperimentInput: {
+            name: string;
+            groups: {
+                /** @description An A/B group's id, as the segment's experiment declares it. */
+                id: string;
+                weight: number;
+            }[];
+        };
         /** @description A condition whose result flipped: its path in the rule, the value now (`actual`) and at the evaluation before (`was`). */
         ExplanationItem: {
             path: string;
@@ -586,6 +636,7 @@ export interface components {
             /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
             segmentId: string;
             segmentName: string;
+            group: string | null;
             entered: {
                 /** Format: date-time */
                 at: string;
@@ -610,6 +661,7 @@ export interface components {
             rule: components["schemas"]["Rule"];
             /** @default true */
             enabled?: boolean;
+            experiment?: components["schemas"]["ExperimentInput"] | null;
         };
         PageViewEvent: {
             eventId: string;
@@ -1110,6 +1162,19 @@ export interface components {
          *         ]
          *       },
          *       "enabled": true,
+         *       "experiment": {
+         *         "name": "win-back-email",
+         *         "groups": [
+         *           {
+         *             "id": "email",
+         *             "weight": 90
+         *           },
+         *           {
+         *             "id": "holdout",
+         *             "weight": 10
+         *           }
+         *         ]
+         *       },
          *       "version": 3,
          *       "createdAt": "2026-11-01T08:00:00.000Z",
          *       "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -1124,6 +1189,7 @@ export interface components {
             description: string;
             rule: components["schemas"]["Rule"];
             enabled: boolean;
+            experiment: components["schemas"]["Experiment"] | null;
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -1140,6 +1206,7 @@ export interface components {
          *         {
          *           "segmentId": "vip-customers",
          *           "segmentName": "VIP customers",
+         *           "group": "email",
          *           "entered": {
          *             "at": "2026-11-23T10:00:00.000Z",
          *             "reason": "event",
@@ -1160,6 +1227,7 @@ export interface components {
          *         {
          *           "segmentId": "lapsed-buyers",
          *           "segmentName": "Lapsed buyers",
+         *           "group": null,
          *           "entered": {
          *             "at": "2026-09-01T00:00:00.000Z",
          *             "reason": "time",
@@ -1186,7 +1254,8 @@ export interface components {
          *       "members": [
          *         {
          *           "customerId": "c-42",
-         *           "enteredAt": "2026-11-23T10:00:00.000Z"
+         *           "enteredAt": "2026-11-23T10:00:00.000Z",
+         *           "group": "email"
          *         }
          *       ],
          *       "nextCursor": "c-42"
@@ -1196,6 +1265,7 @@ export interface components {
             members: {
                 customerId: string;
                 enteredAt: string | null;
+                group: string | null;
             }[];
             nextCursor: string | null;
         };
@@ -1228,6 +1298,19 @@ export interface components {
          *             ]
          *           },
          *           "enabled": true,
+         *           "experiment": {
+         *             "name": "win-back-email",
+         *             "groups": [
+         *               {
+         *                 "id": "email",
+         *                 "weight": 90
+         *               },
+         *               {
+         *                 "id": "holdout",
+         *                 "weight": 10
+         *               }
+         *             ]
+         *           },
          *           "version": 3,
          *           "createdAt": "2026-11-01T08:00:00.000Z",
          *           "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -1250,6 +1333,7 @@ export interface components {
             rule: components["schemas"]["Rule"];
             /** @default true */
             enabled?: boolean;
+            experiment?: components["schemas"]["ExperimentInput"] | null;
         };
         /**
          * @description A segment's size at the end of each step, with the entries and exits of the step.
@@ -2158,6 +2242,19 @@ export interface operations {
                      *             ]
                      *           },
                      *           "enabled": true,
+                     *           "experiment": {
+                     *             "name": "win-back-email",
+                     *             "groups": [
+                     *               {
+                     *                 "id": "email",
+                     *                 "weight": 90
+                     *               },
+                     *               {
+                     *                 "id": "holdout",
+                     *                 "weight": 10
+                     *               }
+                     *             ]
+                     *           },
                      *           "version": 3,
                      *           "createdAt": "2026-11-01T08:00:00.000Z",
                      *           "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -2213,7 +2310,20 @@ export interface operations {
                  *           }
                  *         ]
                  *       },
-                 *       "enabled": true
+                 *       "enabled": true,
+                 *       "experiment": {
+                 *         "name": "win-back-email",
+                 *         "groups": [
+                 *           {
+                 *             "id": "email",
+                 *             "weight": 90
+                 *           },
+                 *           {
+                 *             "id": "holdout",
+                 *             "weight": 10
+                 *           }
+                 *         ]
+                 *       }
                  *     }
                  */
                 "application/json": components["schemas"]["NewSegment"];
@@ -2254,6 +2364,19 @@ export interface operations {
                      *         ]
                      *       },
                      *       "enabled": true,
+                     *       "experiment": {
+                     *         "name": "win-back-email",
+                     *         "groups": [
+                     *           {
+                     *             "id": "email",
+                     *             "weight": 90
+                     *           },
+                     *           {
+                     *             "id": "holdout",
+                     *             "weight": 10
+                     *           }
+                     *         ]
+                     *       },
                      *       "version": 3,
                      *       "createdAt": "2026-11-01T08:00:00.000Z",
                      *       "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -2320,6 +2443,19 @@ export interface operations {
                      *         ]
                      *       },
                      *       "enabled": true,
+                     *       "experiment": {
+                     *         "name": "win-back-email",
+                     *         "groups": [
+                     *           {
+                     *             "id": "email",
+                     *             "weight": 90
+                     *           },
+                     *           {
+                     *             "id": "holdout",
+                     *             "weight": 10
+                     *           }
+                     *         ]
+                     *       },
                      *       "version": 3,
                      *       "createdAt": "2026-11-01T08:00:00.000Z",
                      *       "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -2381,7 +2517,20 @@ export interface operations {
                  *           }
                  *         ]
                  *       },
-                 *       "enabled": true
+                 *       "enabled": true,
+                 *       "experiment": {
+                 *         "name": "win-back-email",
+                 *         "groups": [
+                 *           {
+                 *             "id": "email",
+                 *             "weight": 90
+                 *           },
+                 *           {
+                 *             "id": "holdout",
+                 *             "weight": 10
+                 *           }
+                 *         ]
+                 *       }
                  *     }
                  */
                 "application/json": components["schemas"]["SegmentUpdate"];
@@ -2421,6 +2570,19 @@ export interface operations {
                      *         ]
                      *       },
                      *       "enabled": true,
+                     *       "experiment": {
+                     *         "name": "win-back-email",
+                     *         "groups": [
+                     *           {
+                     *             "id": "email",
+                     *             "weight": 90
+                     *           },
+                     *           {
+                     *             "id": "holdout",
+                     *             "weight": 10
+                     *           }
+                     *         ]
+                     *       },
                      *       "version": 3,
                      *       "createdAt": "2026-11-01T08:00:00.000Z",
                      *       "updatedAt": "2026-11-23T10:00:00.000Z",
@@ -2530,6 +2692,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description An A/B group's id, as the segment's experiment declares it. */
+                group?: string;
             };
             header?: never;
             path: {
@@ -2551,7 +2715,8 @@ export interface operations {
                      *       "members": [
                      *         {
                      *           "customerId": "c-42",
-                     *           "enteredAt": "2026-11-23T10:00:00.000Z"
+                     *           "enteredAt": "2026-11-23T10:00:00.000Z",
+                     *           "group": "email"
                      *         }
                      *       ],
                      *       "nextCursor": "c-42"
@@ -2597,7 +2762,8 @@ export interface operations {
                      *         {
                      *           "segmentId": "shoe-lovers-gone-quiet",
                      *           "name": "Shoe lovers gone quiet",
-                     *           "enteredAt": "2026-11-23T10:00:00.000Z"
+                     *           "enteredAt": "2026-11-23T10:00:00.000Z",
+                     *           "group": "email"
                      *         }
                      *       ],
                      *       "asOf": "2026-11-23T10:00:00.000Z"
@@ -2645,6 +2811,7 @@ export interface operations {
                      *         {
                      *           "segmentId": "vip-customers",
                      *           "segmentName": "VIP customers",
+                     *           "group": "email",
                      *           "entered": {
                      *             "at": "2026-11-23T10:00:00.000Z",
                      *             "reason": "event",
@@ -2665,6 +2832,7 @@ export interface operations {
                      *         {
                      *           "segmentId": "lapsed-buyers",
                      *           "segmentName": "Lapsed buyers",
+                     *           "group": null,
                      *           "entered": {
                      *             "at": "2026-09-01T00:00:00.000Z",
                      *             "reason": "time",

@@ -4,7 +4,7 @@ import { Identifier, LIMITS } from './limits.js';
 import { ProfileView, RfmQuintiles } from './profile.js';
 import { Condition, RuleNode } from './rules.js';
 import { ScoringModel, ScoringModelInput, ScoringRule } from './scoring-model.js';
-import { BackfillProgress, CustomerSegments, Segment, SegmentId, SegmentInput, SegmentList, SegmentMembers, SegmentUpdate } from './segments.js';
+import { BackfillProgress, CustomerSegments, Experiment, GroupId, Segment, SegmentId, SegmentInput, SegmentList, SegmentMembers, SegmentUpdate } from './segments.js';
 
 /** One invalid field: its path in the request (`body.rule.all[0].op`) and what is wrong with it. */
 export const FieldErrorBody = z.object({ path: z.string(), message: z.string() });
@@ -162,6 +162,7 @@ const segment = {
   description: '3+ shoe purchases in 30 days and no email opened in 14 days',
   rule,
   enabled: true,
+  experiment: { name: 'win-back-email', groups: [{ id: 'email', weight: 90 }, { id: 'holdout', weight: 10 }] },
   version: 3,
   createdAt: '2026-11-01T08:00:00.000Z',
   updatedAt: at,
@@ -231,9 +232,18 @@ const named: [z.ZodType, ApiSchemaMeta][] = [
   [Condition, { id: 'Condition', description: 'One test on a profile field. `field` is `traits.<name>` or a known field (age, purchase.count, …); which `op` and `value` apply depends on the field, and a bad combination is a 400 naming the path.' }],
   [SegmentInput, { id: 'NewSegment', description: 'A segment definition; `id` defaults to a slug of the name.', examples: [{ id: segment.id, ...definition }] }],
   [SegmentUpdate, { id: 'SegmentUpdate', description: 'The new definition of a segment: it becomes the next version.', examples: [definition] }],
+  [
+    Experiment,
+    {
+      id: 'Experiment',
+      description:
+        'An A/B test among the members: each gets one group, by a stable hash of `name` and the customer id, with a chance proportional to its `weight` (group ids unique, weights positive). A holdout is a group like any other.',
+      examples: [segment.experiment],
+    },
+  ],
   [Segment, { id: 'Segment', description: 'A segment definition with its size and last membership change.', examples: [segment] }],
   [SegmentList, { id: 'SegmentPage', description: 'A page of segments by id.', examples: [{ segments: [segment], nextCursor: null }] }],
-  [SegmentMembers, { id: 'SegmentMembers', description: "A page of a segment's members by customer id.", examples: [{ members: [{ customerId: 'c-42', enteredAt: at }], nextCursor: 'c-42' }] }],
+  [SegmentMembers, { id: 'SegmentMembers', description: "A page of a segment's members by customer id.", examples: [{ members: [{ customerId: 'c-42', enteredAt: at, group: 'email' }], nextCursor: 'c-42' }] }],
   [
     BackfillProgress,
     {
@@ -243,7 +253,7 @@ const named: [z.ZodType, ApiSchemaMeta][] = [
       ],
     },
   ],
-  [CustomerSegments, { id: 'CustomerSegments', examples: [{ customerId: 'c-42', segments: [{ segmentId: segment.id, name: segment.name, enteredAt: at }], asOf: at }] }],
+  [CustomerSegments, { id: 'CustomerSegments', examples: [{ customerId: 'c-42', segments: [{ segmentId: segment.id, name: segment.name, enteredAt: at, group: 'email' }], asOf: at }] }],
   [ProfileView, { id: 'Profile', description: 'A customer profile with the fields derived at read time.', examples: [profile] }],
   [RfmQuintiles, { id: 'RfmQuintiles', examples: [{ population: 18200, recencyDays: [12, 35, 80, 160], frequency: [1, 1, 2, 4], monetary: [25, 60, 140, 380] }] }],
   [ScoringRule, { id: 'ScoringRule' }],
@@ -252,6 +262,7 @@ const named: [z.ZodType, ApiSchemaMeta][] = [
 ];
 for (const [schema, meta] of named) apiSchemas.add(schema, meta);
 apiSchemas.add(SegmentId, { description: 'A segment id: a slug of 1-64 characters a-z, 0-9 and "-".' });
+apiSchemas.add(GroupId, { description: "An A/B group's id, as the segment's experiment declares it." });
 apiSchemas.add(CustomerId, { description: 'A customer id, as events carry it in `customerId`.' });
 apiSchemas.add(PageQuery.shape.cursor, { description: 'Where the page starts: the `nextCursor` of the page before; absent for the first page.' });
 apiSchemas.add(PageQuery.shape.limit, { description: 'Items per page.' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiSchemas, PageQuery } from './api.js';
 import { ExplanationItem, MembershipReason } from './membership.js';
-import { SegmentId } from './segments.js';
+import { GroupId, SegmentId } from './segments.js';
 
 const instant = z.iso.datetime();
 /** An instant a client asks about: ISO-8601 with an offset (`Z` or `+01:00`); one schema per parameter, each described on its own. */
@@ -15,6 +15,8 @@ export const MembershipInterval = z.object({
   segmentId: SegmentId,
   /** The segment's name now; its id once the segment is gone. */
   segmentName: z.string(),
+  /** The A/B group of this stay; null without an experiment. */
+  group: GroupId.nullable(),
   entered: z.object({
     at: instant,
     /** Null for a stay that began before history was kept. */
@@ -84,12 +86,14 @@ apiSchemas.add(SegmentHistory, {
         {
           segmentId: 'vip-customers',
           segmentName: 'VIP customers',
+          group: 'email',
           entered: { at, reason: 'event', explanation },
           exited: null,
         },
         {
           segmentId: 'lapsed-buyers',
           segmentName: 'Lapsed buyers',
+          group: null,
           entered: { at: '2026-09-01T00:00:00.000Z', reason: 'time', explanation: [] },
           exited: { at: '2026-11-23T09:59:58.000Z', reason: 'event', explanation: [] },
         },

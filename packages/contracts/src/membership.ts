@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CompareTo, RuleOp, TrendMeasure } from './rules.js';
+import { GroupId } from './segments.js';
 
 export const MEMBERSHIP_EVENT_TYPES = ['segflow.segment.entered', 'segflow.segment.exited'] as const;
 export const MembershipReason = z.enum(['event', 'time', 'backfill', 'definition_changed', 'segment_deleted', 'customer_erased', 'merged']);
@@ -38,6 +39,8 @@ export const MembershipEventData = z.object({
   eventTime: z.iso.datetime().nullable(),
   profileVersion: z.number().int().nullable(),
   explanation: z.array(ExplanationItem),
+  /** The member's A/B group, when the segment declares an experiment (see Experiment). */
+  group: GroupId.optional(),
 });
 export type MembershipEventData = z.infer<typeof MembershipEventData>;
 

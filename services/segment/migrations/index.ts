@@ -4,6 +4,7 @@ import { backfillJobs } from './0002-backfill-jobs.js';
 import { evaluationSchedule } from './0003-evaluation-schedule.js';
 import { sequenceFloor } from './0004-sequence-floor.js';
 import { membershipHistory } from './0005-membership-history.js';
+import { experiments } from './0006-experiments.js';
 
 /** The segment service's migrations, applied in name order at start. */
 export const segmentMigrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const segmentMigrations: Record<string, Migration> = {
   '0003-evaluation-schedule': evaluationSchedule,
   '0004-sequence-floor': sequenceFloor,
   '0005-membership-history': membershipHistory,
+  '0006-experiments': experiments,
 };

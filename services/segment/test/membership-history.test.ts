@@ -30,7 +30,7 @@ describe('membership history in Postgres', () => {
       const stored = await loadMemberships(trx, customers);
       const decisions: MembershipDecision[] = customers.map((customerId) => {
         const state = stored.get(customerId)?.get(segment.id) ?? { isMember: false, seq: 0n };
-        return { customerId, segment, isMember, fromSeq: state.seq, seq: state.seq + 1n, explanation };
+        return { customerId, segment, isMember, fromSeq: state.seq, seq: state.seq + 1n, explanation, group: null };
       });
       return compareAndSetMemberships(trx, decisions, new Date(at), reason);
     });
@@ -54,7 +54,7 @@ describe('membership history in Postgres', () => {
 
     // a replayed decision (the stored sequence moved on) records nothing
     const replay = await db.transaction().execute((trx) =>
-      compareAndSetMemberships(trx, [{ customerId: a, segment, isMember: false, fromSeq: 1n, seq: 2n, explanation }], new Date(T0 + 3 * HOUR), 'event'),
+      compareAndSetMemberships(trx, [{ customerId: a, segment, isMember: false, fromSeq: 1n, seq: 2n, explanation, group: null }], new Date(T0 + 3 * HOUR), 'event'),
     );
     expect(replay).toEqual([]);
 
@@ -81,7 +81,7 @@ describe('membership history in Postgres', () => {
     const c = uniqueName('c');
     await expect(
       db.transaction().execute(async (trx) => {
-        await compareAndSetMemberships(trx, [{ customerId: c, segment, isMember: true, fromSeq: 0n, seq: 1n, explanation }], new Date(T0), 'event');
+        await compareAndSetMemberships(trx, [{ customerId: c, segment, isMember: true, fromSeq: 0n, seq: 1n, explanation, group: null }], new Date(T0), 'event');
         throw new Error('batch failed');
       }),
     ).rejects.toThrow('batch failed');

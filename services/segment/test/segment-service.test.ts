@@ -279,7 +279,7 @@ describe('segment service', () => {
       await until(() => s.events().some((e) => e.subject === c), 'entry');
 
       const first = await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` });
-      expect(first.json().segments).toContainEqual({ segmentId: 'one-buy', name: 'One purchase', enteredAt: expect.any(String) });
+      expect(first.json().segments).toContainEqual({ segmentId: 'one-buy', name: 'One purchase', enteredAt: expect.any(String), group: null });
       // Filled on the miss, under the cache's current generation (named, not searched: KEYS
       // walks every key of a shared Redis).
       const generation = await s.redis.get(`${s.namespace}segflow:cache-generation`);

@@ -6,7 +6,7 @@ export const cacheEntries = (decisions: MembershipDecision[], decidedAt: Date): 
   const entries = new Map<string, CachedMembership[]>();
   for (const d of decisions) {
     const list = entries.get(d.customerId) ?? [];
-    list.push({ segmentId: d.segment.id, isMember: d.isMember, seq: d.seq, enteredAt: d.isMember ? decidedAt.toISOString() : null });
+    list.push({ segmentId: d.segment.id, isMember: d.isMember, seq: d.seq, enteredAt: d.isMember ? decidedAt.toISOString() : null, group: d.group });
     entries.set(d.customerId, list);
   }
   return entries;

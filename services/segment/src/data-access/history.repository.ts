@@ -19,6 +19,7 @@ export interface StoredInterval {
   exitedAt: Date | null;
   exitReason: MembershipReason | null;
   exitExplanation: ExplanationItem[] | null;
+  group: string | null;
 }
 
 /** Where a page of a customer's history resumes: after this interval, newest first. */
@@ -42,6 +43,7 @@ const intervals = (db: Db, customerId: string) =>
       'i.exited_at',
       'i.exit_reason',
       'i.exit_explanation',
+      'i.group_id',
     ])
     .where('i.customer_id', '=', customerId);
 
@@ -55,6 +57,7 @@ const toInterval = (r: Awaited<ReturnType<ReturnType<typeof intervals>['execute'
   exitedAt: r.exited_at,
   exitReason: r.exit_reason,
   exitExplanation: r.exit_explanation,
+  group: r.group_id,
 });
 
 /** The intervals of a customer open at `at` (entered at or before it, not exited by then), by segment id. */

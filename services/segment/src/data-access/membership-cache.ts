@@ -7,6 +7,8 @@ export interface CachedMembership {
   isMember: boolean;
   seq: bigint;
   enteredAt: string | null;
+  /** The member's A/B group; null without one. */
+  group: string | null;
 }
 
 // Entries of an abandoned generation (see below) vanish on their own.
@@ -32,11 +34,12 @@ end
 redis.call('EXPIRE', key, ${ENTRY_TTL_SECONDS})
 return 1`;
 
-const encode = (m: CachedMembership) => `${m.seq}|${m.isMember ? 1 : 0}|${m.enteredAt ?? ''}`;
+// Group ids hold no "|" (GroupId); an entry written before groups existed has three fields.
+const encode = (m: CachedMembership) => `${m.seq}|${m.isMember ? 1 : 0}|${m.enteredAt ?? ''}|${m.group ?? ''}`;
 const decode = (segmentId: string, value: string): CachedMembership | null => {
-  const [seq, member, enteredAt] = value.split('|');
+  const [seq, member, enteredAt, group] = value.split('|');
   if (seq === undefined || member === undefined) return null;
-  return { segmentId, seq: BigInt(seq), isMember: member === '1', enteredAt: enteredAt || null };
+  return { segmentId, seq: BigInt(seq), isMember: member === '1', enteredAt: enteredAt || null, group: group || null };
 };
 
 type GuardedRedis = Redis & { segflowGuardedWrite(key: string, ...args: string[]): Promise<number> };
@@ -132,7 +135,7 @@ export const membershipCache = (redis: Redis, namespace: string) => {
       return {
         customerId,
         segments: memberships
-          .map((m) => ({ segmentId: m.segmentId, name: names[m.segmentId] ?? m.segmentId, enteredAt: m.enteredAt ?? fields._asOf! }))
+          .map((m) => ({ segmentId: m.segmentId, name: names[m.segmentId] ?? m.segmentId, enteredAt: m.enteredAt ?? fields._asOf!, group: m.group }))
           .sort((a, b) => a.segmentId.localeCompare(b.segmentId)),
         asOf: fields._asOf ?? null,
       };

@@ -92,12 +92,12 @@ export const loadMemberships = async (db: Db, customerIds: string[]): Promise<Ma
   if (customerIds.length === 0) return result;
   const rows = await db
     .selectFrom('memberships')
-    .select(['customer_id', 'segment_id', 'is_member', 'seq'])
+    .select(['customer_id', 'segment_id', 'is_member', 'seq', 'group_id'])
     .where('customer_id', 'in', customerIds)
     .execute();
   for (const row of rows) {
     const forCustomer = result.get(row.customer_id) ?? new Map<string, MembershipState>();
-    forCustomer.set(row.segment_id, { isMember: row.is_member, seq: row.seq });
+    forCustomer.set(row.segment_id, { isMember: row.is_member, seq: row.seq, group: row.group_id });
     result.set(row.customer_id, forCustomer);
   }
   return result;
@@ -108,7 +108,7 @@ export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 3_6
 
 /**
  * What the membership changes of a statement leave behind, as CTEs over `won`
- * (customer_id, segment_id, seq, is_member, explanation): an enter opens an interval, an
+ * (customer_id, segment_id, seq, is_member, group_id, explanation): an enter opens an interval, an
  * exit closes the open one, and the segment's counters of the hour count both. They are
  * part of the statement that writes the memberships, so both commit or neither, at no
  * extra round trip. The counter rows are the writing connection's own (its backend pid),
@@ -116,8 +116,8 @@ export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 3_6
  */
 const historyOf = (changedAt: Date, reason: MembershipReason) => sql`
   opened AS (
-    INSERT INTO membership_intervals (customer_id, segment_id, enter_seq, entered_at, enter_reason, enter_explanation)
-    SELECT customer_id, segment_id, seq, ${changedAt}::timestamptz, ${reason}, explanation FROM won WHERE is_member),
+    INSERT INTO membership_intervals (customer_id, segment_id, enter_seq, entered_at, enter_reason, enter_explanation, group_id)
+    SELECT customer_id, segment_id, seq, ${changedAt}::timestamptz, ${reason}, explanation, group_id FROM won WHERE is_member),
   closed AS (
     UPDATE membership_intervals i SET exited_at = ${changedAt}::timestamptz, exit_reason = ${reason}, exit_explanation = w.explanation
     FROM won w
@@ -128,7 +128,7 @@ const historyOf = (changedAt: Date, reason: MembershipReason) => sql`
     FROM won GROUP BY segment_id ORDER BY segment_id
     ON CONFLICT (segment_id, bucket, writer) DO UPDATE SET entered = c.entered + excluded.entered, exited = c.exited + excluded.exited)`;
 
-type Written = { customer_id: string; segment_id: string; seq: bigint };
+type Written = { customer_id: string; segment_id: string; seq: bigint; group_id: string | null };
 
 /**
  * Writes decisions by compare-and-set: a stored row moves on only if it is still at
@@ -157,15 +157,16 @@ export const compareAndSetMemberships = async (
       WITH d AS (
         SELECT * FROM unnest(${moves.map((d) => d.customerId)}::text[], ${moves.map((d) => d.segment.id)}::text[],
                              ${moves.map((d) => d.isMember)}::boolean[], ${moves.map((d) => d.fromSeq.toString())}::bigint[],
-                             ${explanations(moves)}::jsonb[])
-          AS d(customer_id, segment_id, is_member, from_seq, explanation)),
+                             ${explanations(moves)}::jsonb[], ${moves.map((d) => d.group)}::text[])
+          AS d(customer_id, segment_id, is_member, from_seq, explanation, group_id)),
       won AS (
         UPDATE memberships m
         SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
-            entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END
+            entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END,
+            group_id = CASE WHEN d.is_member THEN d.group_id ELSE m.group_id END
         FROM d
         WHERE m.customer_id = d.customer_id AND m.segment_id = d.segment_id AND m.seq = d.from_seq
-        RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, d.explanation),
+        RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, m.group_id, d.explanation),
       ${historyOf(changedAt, reason)}
       SELECT customer_id, segment_id, seq FROM won`.execute(trx);
     record(result.rows);
@@ -174,15 +175,15 @@ export const compareAndSetMemberships = async (
     const result = await sql<Written>`
       WITH d AS (
         SELECT * FROM unnest(${starts.map((d) => d.customerId)}::text[], ${starts.map((d) => d.segment.id)}::text[],
-                             ${starts.map((d) => d.isMember)}::boolean[], ${explanations(starts)}::jsonb[])
-          AS d(customer_id, segment_id, is_member, explanation)),
+                             ${starts.map((d) => d.isMember)}::boolean[], ${explanations(starts)}::jsonb[], ${starts.map((d) => d.group)}::text[])
+          AS d(customer_id, segment_id, is_member, explanation, group_id)),
       written AS (
-        INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at)
+        INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at, group_id)
         SELECT d.customer_id, d.segment_id, d.is_member, f.floor + 1,
-               CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz
+               CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz, d.group_id
         FROM d, membership_sequence_floor f
         ON CONFLICT (customer_id, segment_id) DO NOTHING
-        RETURNING customer_id, segment_id, seq, is_member),
+        RETURNING customer_id, segment_id, seq, is_member, group_id),
       won AS (SELECT w.*, d.explanation FROM written w JOIN d USING (customer_id, segment_id)),
       ${historyOf(changedAt, reason)}
       SELECT customer_id, segment_id, seq FROM won`.execute(trx);
@@ -211,10 +212,10 @@ export const exitMembersPage = async (
       FROM (SELECT customer_id FROM memberships WHERE segment_id = ${segment.id} AND is_member
             ORDER BY customer_id LIMIT ${limit} FOR UPDATE) page
       WHERE m.segment_id = ${segment.id} AND m.customer_id = page.customer_id
-      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, '[]'::jsonb AS explanation),
+      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, m.group_id, '[]'::jsonb AS explanation),
     ${historyOf(changedAt, reason)}
-    SELECT customer_id, segment_id, seq FROM won`.execute(trx);
-  return rows.rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [] }));
+    SELECT customer_id, segment_id, seq, group_id FROM won`.execute(trx);
+  return rows.rows.map((r) => ({ customerId: r.customer_id, segment, isMember: false, fromSeq: r.seq - 1n, seq: r.seq, explanation: [], group: r.group_id }));
 };
 
 /** A page of stored profiles after `cursor`, row-locked in customer order. */
@@ -251,11 +252,11 @@ export const loadSegmentMemberships = async (db: Db, segmentId: string, customer
   if (customerIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('memberships')
-    .select(['customer_id', 'is_member', 'seq'])
+    .select(['customer_id', 'is_member', 'seq', 'group_id'])
     .where('segment_id', '=', segmentId)
     .where('customer_id', 'in', customerIds)
     .execute();
-  return new Map(rows.map((r) => [r.customer_id, { isMember: r.is_member, seq: r.seq }]));
+  return new Map(rows.map((r) => [r.customer_id, { isMember: r.is_member, seq: r.seq, group: r.group_id }]));
 };
 
 export const countProfiles = async (db: Db): Promise<number> =>
@@ -280,7 +281,7 @@ export const customerKnown = async (db: Db, customerId: string): Promise<boolean
 export interface StoredCustomerSegments {
   /** The latest decision reflected: the last evaluation or membership change. */
   evaluatedAt: Date;
-  memberships: { segmentId: string; name: string; isMember: boolean; seq: bigint; enteredAt: Date | null }[];
+  memberships: { segmentId: string; name: string; isMember: boolean; seq: bigint; enteredAt: Date | null; group: string | null }[];
 }
 
 /** A customer's memberships from Postgres (the source of truth); null for an unknown customer. */
@@ -290,24 +291,25 @@ export const readCustomerSegments = async (db: Db, customerId: string): Promise<
   const rows = await db
     .selectFrom('memberships as m')
     .leftJoin('segments as s', 's.id', 'm.segment_id')
-    .select(['m.segment_id', 's.name', 'm.is_member', 'm.seq', 'm.entered_at', 'm.changed_at'])
+    .select(['m.segment_id', 's.name', 'm.is_member', 'm.seq', 'm.entered_at', 'm.changed_at', 'm.group_id'])
     .where('m.customer_id', '=', customerId)
     .orderBy('m.segment_id')
     .execute();
   const lastChange = rows.reduce((latest, r) => (r.changed_at > latest ? r.changed_at : latest), profile.evaluated_at);
   return {
     evaluatedAt: lastChange,
-    memberships: rows.map((r) => ({ segmentId: r.segment_id, name: r.name ?? r.segment_id, isMember: r.is_member, seq: r.seq, enteredAt: r.entered_at })),
+    memberships: rows.map((r) => ({ segmentId: r.segment_id, name: r.name ?? r.segment_id, isMember: r.is_member, seq: r.seq, enteredAt: r.entered_at, group: r.group_id })),
   };
 };
 
-/** One page of a segment's members, ordered by customer id, after `cursor`. */
-export const listMembers = async (db: Db, segmentId: string, cursor: string | null, limit: number) =>
+/** One page of a segment's members (of one A/B group when `group` is given), ordered by customer id, after `cursor`. */
+export const listMembers = async (db: Db, segmentId: string, cursor: string | null, limit: number, group: string | null = null) =>
   db
     .selectFrom('memberships')
-    .select(['customer_id', 'entered_at'])
+    .select(['customer_id', 'entered_at', 'group_id'])
     .where('segment_id', '=', segmentId)
     .where('is_member', '=', true)
+    .$if(group !== null, (qb) => qb.where('group_id', '=', group))
     .$if(cursor !== null, (qb) => qb.where('customer_id', '>', cursor!))
     .orderBy('customer_id')
     .limit(limit)
@@ -326,9 +328,9 @@ export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: 
       UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
       FROM segments s
       WHERE s.id = m.segment_id AND m.customer_id = ANY(${customerIds}::text[]) AND m.is_member
-      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, '[]'::jsonb AS explanation, s.name, s.version),
+      RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, m.group_id, '[]'::jsonb AS explanation, s.name, s.version),
     ${historyOf(changedAt, 'customer_erased')}
-    SELECT customer_id, segment_id, seq, name, version FROM won`.execute(trx);
+    SELECT customer_id, segment_id, seq, group_id, name, version FROM won`.execute(trx);
   await sql`
     UPDATE membership_sequence_floor
     SET floor = GREATEST(floor, (SELECT coalesce(max(seq), 0) FROM memberships WHERE customer_id = ANY(${customerIds}::text[])))`.execute(trx);
@@ -342,6 +344,7 @@ export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: 
     fromSeq: r.seq - 1n,
     seq: r.seq,
     explanation: [],
+    group: r.group_id,
   }));
 };
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Rule, Segment } from '@segflow/contracts';
+import type { Experiment, Rule, Segment } from '@segflow/contracts';
 import type { SegmentDb } from './tables.js';
 
 type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
@@ -12,6 +12,8 @@ export interface SegmentDefinition {
   description: string;
   rule: Rule;
   enabled: boolean;
+  /** Absent or null: no experiment. */
+  experiment?: Experiment | null;
 }
 
 const toSegment = (row: SegmentRow, stats: { size: number; lastChangeAt: Date | null }): Segment => ({
@@ -20,6 +22,7 @@ const toSegment = (row: SegmentRow, stats: { size: number; lastChangeAt: Date | 
   description: row.description,
   rule: row.rule,
   enabled: row.enabled,
+  experiment: row.experiment,
   version: row.version,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
@@ -47,7 +50,7 @@ const withStats = async (db: Db, rows: SegmentRow[]): Promise<Segment[]> => {
 export const insertSegment = async (db: Db, definition: SegmentDefinition): Promise<Segment | null> => {
   const row = await db
     .insertInto('segments')
-    .values({ ...definition, rule: JSON.stringify(definition.rule), version: 1 })
+    .values({ ...definition, rule: JSON.stringify(definition.rule), experiment: definition.experiment ? JSON.stringify(definition.experiment) : null, version: 1 })
     .onConflict((oc) => oc.column('id').doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -63,6 +66,7 @@ export const updateSegment = async (db: Db, definition: SegmentDefinition): Prom
       description: definition.description,
       rule: JSON.stringify(definition.rule),
       enabled: definition.enabled,
+      experiment: definition.experiment ? JSON.stringify(definition.experiment) : null,
       version: eb('version', '+', 1),
       updated_at: sql<Date>`now()`,
     }))
@@ -110,7 +114,7 @@ export const lockSegmentVersion = async (trx: Transaction<SegmentDb>, id: string
 export const lockEnabledSegments = async (trx: Transaction<SegmentDb>) =>
   trx
     .selectFrom('segments')
-    .select(['id', 'name', 'version', 'rule'])
+    .select(['id', 'name', 'version', 'rule', 'experiment'])
     .where('enabled', '=', true)
     .where('deleted_at', 'is', null)
     .orderBy('id')

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ExplanationItem, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
+import type { Experiment, ExplanationItem, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
 import type { SharedTables } from '@segflow/db';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -11,6 +11,7 @@ export interface SegmentDb extends SharedTables {
     description: string;
     rule: ColumnType<Rule, string, string>;
     enabled: boolean;
+    experiment: ColumnType<Experiment | null, string | null | undefined, string | null>;
     version: number;
     created_at: Timestamp;
     updated_at: Timestamp;
@@ -45,6 +46,8 @@ export interface SegmentDb extends SharedTables {
     seq: bigint;
     entered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
     changed_at: Timestamp;
+    /** The A/B group the member got at entry; null without an experiment. */
+    group_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   membership_intervals: {
     customer_id: string;
@@ -57,6 +60,7 @@ export interface SegmentDb extends SharedTables {
     exited_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
     exit_reason: MembershipReason | null;
     exit_explanation: ColumnType<ExplanationItem[] | null, string | null | undefined, string | null>;
+    group_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   segment_size_changes: {
     segment_id: string;

@@ -1,9 +1,10 @@
 import { membershipEventId } from '@segflow/contracts';
-import type { ExplanationItem, MembershipEvent, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
+import type { Experiment, ExplanationItem, MembershipEvent, MembershipReason, ProfileState, Rule } from '@segflow/contracts';
 import { changedSources, compileRule, explainChange, fieldSources, nextFlip } from '@segflow/rules';
 import type { RuleEnvironment } from '@segflow/rules';
 import type { CompiledRule } from '@segflow/rules';
 import type { LifecycleConfig } from '@segflow/profile-model';
+import { assignGroup } from './experiment.js';
 
 export interface ActiveSegment {
   id: string;
@@ -12,12 +13,16 @@ export interface ActiveSegment {
   compiled: CompiledRule;
   /** The profile parts the rule reads (see fieldSources); '*' means all. */
   sources: ReadonlySet<string>;
+  /** The A/B test among its members, if any: an entry gets its group from it. */
+  experiment: Experiment | null;
 }
 
 /** A customer's current state in one segment; absent means never a member (seq 0). */
 export interface MembershipState {
   isMember: boolean;
   seq: bigint;
+  /** The A/B group the member got at entry (null: none); unknown where not read. */
+  group?: string | null;
 }
 
 /** A membership change to write by compare-and-set: valid only if the stored seq is still `fromSeq`. */
@@ -29,6 +34,8 @@ export interface MembershipDecision {
   /** fromSeq + 1; a new history's first sequence is the one the write assigns (see compareAndSetMemberships). */
   seq: bigint;
   explanation: ExplanationItem[];
+  /** The member's A/B group: assigned on entry, the one it had on exit; null without an experiment. */
+  group: string | null;
 }
 
 /** Compiles a rule with the deployment's lifecycle thresholds (the defaults when not given). */
@@ -43,7 +50,7 @@ export const compileWithSettings = (rule: Rule, env: RuleEnvironment, lifecycle?
 export const segmentCompiler = (lifecycle?: LifecycleConfig) => {
   const cache = new Map<string, CompiledRule>();
   let quintilesStamp = '';
-  return (segment: { id: string; name: string; version: number; rule: Rule }, env: RuleEnvironment = { rfmQuintiles: null }): ActiveSegment => {
+  return (segment: { id: string; name: string; version: number; rule: Rule; experiment?: Experiment | null }, env: RuleEnvironment = { rfmQuintiles: null }): ActiveSegment => {
     const stamp = JSON.stringify(env.rfmQuintiles);
     if (stamp !== quintilesStamp) {
       cache.clear(); // new quintiles: rules reading rfm.* must score against them
@@ -56,7 +63,7 @@ export const segmentCompiler = (lifecycle?: LifecycleConfig) => {
       cache.set(key, compiled);
     }
     const sources = new Set([...compiled.fields].flatMap(fieldSources));
-    return { id: segment.id, name: segment.name, version: segment.version, compiled, sources };
+    return { id: segment.id, name: segment.name, version: segment.version, compiled, sources, experiment: segment.experiment ?? null };
   };
 };
 
@@ -113,6 +120,7 @@ export const decideMemberships = (
         fromSeq: state.seq,
         seq: state.seq + 1n,
         explanation: explainChange(segment.compiled, before, after),
+        group: isMember ? (segment.experiment ? assignGroup(segment.experiment, after.profile.customerId) : null) : (state.group ?? null),
       },
     ];
   });
@@ -159,5 +167,6 @@ export const toMembershipEvent = (
     eventTime: context.eventTime,
     profileVersion: context.profileVersion,
     explanation: decision.explanation,
+    ...(decision.group === null ? {} : { group: decision.group }),
   },
 });

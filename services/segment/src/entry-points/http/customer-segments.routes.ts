@@ -41,7 +41,7 @@ export const customerSegmentsRoutes =
           if (open.length === 0 && !(await customerKnown(deps.db, customerId))) return sendProblem(reply, 'not_found', `no customer ${customerId}`);
           return {
             customerId,
-            segments: open.map((i) => ({ segmentId: i.segmentId, name: i.name, enteredAt: i.enteredAt.toISOString() })),
+            segments: open.map((i) => ({ segmentId: i.segmentId, name: i.name, enteredAt: i.enteredAt.toISOString(), group: i.group })),
             asOf: instant.toISOString(),
           };
         }
@@ -59,7 +59,7 @@ export const customerSegmentsRoutes =
           customerId,
           segments: stored.memberships
             .filter((m) => m.isMember)
-            .map((m) => ({ segmentId: m.segmentId, name: m.name, enteredAt: (m.enteredAt ?? stored.evaluatedAt).toISOString() })),
+            .map((m) => ({ segmentId: m.segmentId, name: m.name, enteredAt: (m.enteredAt ?? stored.evaluatedAt).toISOString(), group: m.group })),
           asOf: stored.evaluatedAt.toISOString(),
         };
       },

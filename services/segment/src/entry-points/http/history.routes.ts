@@ -23,6 +23,7 @@ const decodeCursor = (cursor: string): HistoryCursor | null => {
 export const toInterval = (i: StoredInterval): MembershipInterval => ({
   segmentId: i.segmentId,
   segmentName: i.name,
+  group: i.group,
   entered: { at: i.enteredAt.toISOString(), reason: i.enterReason, explanation: i.enterExplanation },
   exited: i.exitedAt === null ? null : { at: i.exitedAt.toISOString(), reason: i.exitReason!, explanation: i.exitExplanation ?? [] },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { BackfillProgress, PageQuery, Segment, SegmentId, SegmentInput, SegmentList, SegmentMembers, SegmentUpdate, slugify } from '@segflow/contracts';
+import { BackfillProgress, PageQuery, Segment, SegmentId, SegmentInput, SegmentList, SegmentMembers, SegmentMembersQuery, SegmentUpdate, slugify } from '@segflow/contracts';
 import type { Logger } from '@segflow/observability';
 import { etagOf, IfMatchHeaders, ifMatchAdmits, preconditionFailed, problems, sendProblem } from '@segflow/service-kit';
 import { latestJob, lockRunningJobs, startBackfill } from '../../data-access/backfill.repository.js';
@@ -214,19 +214,19 @@ export const segmentsRoutes =
         schema: {
           operationId: 'listSegmentMembers',
           summary: "A page of a segment's members, by customer id",
-          description: 'Pass `nextCursor` as `cursor` for the next page; it is null on the last one.',
+          description: "Each with the A/B group it got at entry (null without an experiment); `group` lists one group's members. Pass `nextCursor` as `cursor` for the next page; it is null on the last one.",
           tags: ['segments'],
           params: idParams,
-          querystring: PageQuery,
+          querystring: PageQuery.extend(SegmentMembersQuery.shape),
           response: { 200: SegmentMembers, ...problems(404) },
         },
       },
       async (request, reply) => {
         if (!(await findSegment(db, request.params.id))) return notFound(reply, request.params.id);
-        const { cursor, limit } = request.query;
-        const rows = await listMembers(db, request.params.id, cursor ?? null, limit);
+        const { cursor, limit, group } = request.query;
+        const rows = await listMembers(db, request.params.id, cursor ?? null, limit, group ?? null);
         return {
-          members: rows.map((r) => ({ customerId: r.customer_id, enteredAt: r.entered_at?.toISOString() ?? null })),
+          members: rows.map((r) => ({ customerId: r.customer_id, enteredAt: r.entered_at?.toISOString() ?? null, group: r.group_id })),
           nextCursor: rows.length === limit ? rows.at(-1)!.customer_id : null,
         };
       },
