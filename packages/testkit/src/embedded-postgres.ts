@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { defaultCacheDir } from './local-kafka.js';
 import { isPortOpen } from './tcp.js';
@@ -50,7 +51,11 @@ export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions = {})
     log(`[postgres] reusing the embedded Postgres at ${HOST}:${port}`);
     return { url, dataDir, startedHere: false, stop: async () => undefined };
   }
-  if (asRoot) requireTraversable(dataDir);
+  if (asRoot) {
+    requireTraversable(dataDir, 'SEGFLOW_CACHE_DIR to a folder others may traverse');
+    // Its binaries sit in node_modules below the checkout, which the postgres user must reach too.
+    requireTraversable(fileURLToPath(import.meta.url), 'the checkout in a folder others may traverse (chmod o+x on it and the folders above)');
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -105,13 +110,13 @@ const loadEmbeddedPostgres = async () => {
   return EmbeddedPostgres;
 };
 
-// As root the server runs as `postgres`, which must be able to reach its data folder.
-const requireTraversable = (dataDir: string): void => {
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+// As root the server runs as `postgres`, which must be able to reach its data and binaries.
+const requireTraversable = (path: string, remedy: string): void => {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
     if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
       throw new Error(
         `the embedded Postgres runs as the postgres user (not root), which cannot enter ${dir}: ` +
-          'set SEGFLOW_CACHE_DIR to a folder others may traverse, or DATABASE_URL to a Postgres of your own',
+          `put ${remedy}, or set DATABASE_URL to a Postgres of your own`,
       );
     }
     if (dir === dirname(dir)) return;
