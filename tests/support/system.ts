@@ -5,6 +5,7 @@ import { createSegflowClient } from '@segflow/client';
 import type { components, SegflowClient } from '@segflow/client';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
+import { consoleModule } from '@segflow/console';
 import { createDb } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
@@ -119,7 +120,8 @@ export const startSystem = async (
   // Rate limits as deployed: counters in Redis, under the system's namespace (shareWith instances share them).
   const rateLimit = { ...DEFAULT_RATE_LIMITS, keyPrefix: `${namespace}segflow-rate-limit:` };
   const contracts = { publicUrl, namespace, kafkaBrokers };
-  const app = await buildApp({ log, title: 'segflow test', modules, metrics, lag, rateLimit, redis, contracts });
+  // The console as `pnpm start` serves it (its bundle as last built: tests/console builds it first).
+  const app = await buildApp({ log, title: 'segflow test', modules: [...modules, consoleModule()], metrics, lag, rateLimit, redis, contracts });
   for (const module of modules) await module.start();
   lag.start();
   const address = await app.listen({ host: '127.0.0.1', port });

@@ -39,7 +39,8 @@ export const RULE_OPS = [
 export const RuleOp = z.enum(RULE_OPS);
 export type RuleOp = z.infer<typeof RuleOp>;
 
-const OPS_BY_KIND: Record<FieldKind, readonly RuleOp[]> = {
+/** The operators each kind of field accepts (the rule editor offers these). */
+export const OPS_BY_KIND: Record<FieldKind, readonly RuleOp[]> = {
   number: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'notIn', 'exists', 'notExists'],
   time: ['withinLast', 'notWithinLast', 'before', 'after', 'exists', 'notExists'],
   string: ['eq', 'neq', 'in', 'notIn', 'exists', 'notExists'],

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { consoleModule, ensureConsoleBuilt } from '@segflow/console';
 import { createDb, prepareDatabase } from '@segflow/db';
 import { createIngestService } from '@segflow/ingest';
 import { createKafkaEventBus } from '@segflow/kafka';
@@ -45,6 +46,9 @@ runMain(async () => {
     databaseUrl = url.toString();
     postgresSource = `${withoutCredentials(databaseUrl)}, an embedded Postgres (data in ${embedded.dataDir}; stopped with segflow)`;
   }
+  // The console at `/`: built now when its bundle is missing or older than its sources.
+  // A failed build leaves the API running, and the console's pages say how to build it.
+  await ensureConsoleBuilt((line) => log.info(line)).catch((err: unknown) => log.error({ err }, 'the console could not be built; the API runs without it'));
   // The namespace's own schema: deployments sharing a database stay apart.
   databaseUrl = await prepareDatabase(databaseUrl, config.SEGFLOW_NAMESPACE);
   // One pool per service, as when they run apart: a slow one cannot starve the other.
@@ -82,6 +86,7 @@ runMain(async () => {
         dedupe: { horizonMs: config.SEGFLOW_DEDUPE_HORIZON_HOURS * 3_600_000, expiryIntervalMs: config.SEGFLOW_DEDUPE_EXPIRY_INTERVAL_MS } }),
       createSegmentService({ ...shared, db: segmentDb, databaseUrl, redis, lifecycle: config.SEGFLOW_LIFECYCLE, publicUrl: contractSettings(config).publicUrl,
         historyRetentionDays: config.SEGFLOW_HISTORY_RETENTION_DAYS }),
+      consoleModule(),
     ],
     metrics,
     bus,

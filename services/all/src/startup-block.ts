@@ -14,12 +14,13 @@ export const withoutCredentials = (url: string): string => {
   return parsed.toString();
 };
 
-/** The short block that ends a start in a terminal: where segflow answers and where its parts came from. */
+/** The short block that ends a start in a terminal: where segflow answers, its console and docs, and where its parts came from. */
 export const startupBlock = ({ url, kafka, postgres, redis }: StartupFacts): string =>
   [
     '',
     `  segflow is running at ${url}`,
     '',
+    `  Console    ${url}/   (segments, rule editor, customers, consumer lag)`,
     `  API docs   ${url}/docs   (OpenAPI ${url}/docs/json, AsyncAPI ${url}/docs/asyncapi.json)`,
     `  Kafka      ${kafka}`,
     `  Postgres   ${postgres}`,
