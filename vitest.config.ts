@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (pure, no I/O), component (one service or adapter against real
-// Postgres/Redis/Kafka), e2e (the whole pipeline, including fault tests).
+// Four projects: unit (pure, no I/O), component (one service or adapter against real
+// Postgres/Redis/Kafka), e2e (the whole pipeline, including fault tests), console (the
+// console in a browser, against the whole pipeline).
 // Infrastructure comes from the testkit global setup: env vars, else testcontainers,
 // else a local Kafka launched from the official jars.
 const infra = './packages/testkit/src/global-setup.ts';
@@ -32,6 +33,16 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The console in Debian's Chromium (playwright-core) against the whole pipeline.
+          name: 'console',
+          include: ['tests/console/**/*.test.ts'],
+          globalSetup: [infra, './tests/console/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

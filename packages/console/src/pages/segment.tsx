@@ -42,8 +42,8 @@ const Members = ({ id }: { id: string }) => {
     <Section title="Members">
       <Gate loaded={page} what="members">
         {(data) => {
-          // The A/B group, on servers whose members carry one.
-          const groups = data.members.map((m) => ('group' in m && typeof m.group === 'string' ? m.group : null));
+          // The A/B group each member got at entry (null without an experiment).
+          const groups = data.members.map((m) => m.group);
           const withGroups = groups.some((g) => g !== null);
           return data.members.length === 0 ? (
             <p class="muted">No members.</p>
@@ -61,7 +61,7 @@ const Members = ({ id }: { id: string }) => {
                   ))}
                 </tbody>
               </table>
-              {withGroups ? null : <p class="muted small">A/B groups: not available on this server.</p>}
+              {withGroups ? null : <p class="muted small">No A/B experiment on this segment.</p>}
               <div class="toolbar">
                 {cursor ? <button class="chip" onClick={() => setCursor(undefined)}>First page</button> : null}
                 {data.nextCursor ? <button class="chip" onClick={() => setCursor(data.nextCursor ?? undefined)}>Next page</button> : null}
