@@ -17,7 +17,7 @@ import { createProfileService } from '@segflow/profile';
 import type { SegmentDb } from '@segflow/segment';
 import { createSegmentService, redisOptions } from '@segflow/segment';
 import { buildApp, createLagMonitor, DEFAULT_RATE_LIMITS, topicsFor } from '@segflow/service-kit';
-import type { LagSettings, ServiceModule, Topics } from '@segflow/service-kit';
+import type { ApiKey, LagSettings, ServiceModule, Topics } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import type { LifecycleConfig } from '@segflow/profile-model';
 
@@ -90,6 +90,8 @@ export const startSystem = async (
     databaseAdminUrl?: string;
     kafkaBrokers?: string[];
     redisUrl?: string;
+    /** SEGFLOW_API_KEYS; `system.api` then uses the first key holding `*`. */
+    apiKeys?: ApiKey[];
     /** Where the services' logs go instead of stdout (fault tests keep them, to show on failure). */
     logDestination?: { write(line: string): void };
   } = {},
@@ -121,13 +123,13 @@ export const startSystem = async (
   const rateLimit = { ...DEFAULT_RATE_LIMITS, keyPrefix: `${namespace}segflow-rate-limit:` };
   const contracts = { publicUrl, namespace, kafkaBrokers };
   // The console as `pnpm start` serves it (its bundle as last built: tests/console builds it first).
-  const app = await buildApp({ log, title: 'segflow test', modules: [...modules, consoleModule()], metrics, lag, rateLimit, redis, contracts });
+  const app = await buildApp({ log, title: 'segflow test', modules: [...modules, consoleModule()], metrics, lag, rateLimit, redis, contracts, apiKeys: options.apiKeys ?? null });
   for (const module of modules) await module.start();
   lag.start();
   const address = await app.listen({ host: '127.0.0.1', port });
   return {
     url: address,
-    api: createSegflowClient({ baseUrl: address }),
+    api: createSegflowClient({ baseUrl: address, apiKey: options.apiKeys?.find((k) => k.scopes.includes('*'))?.key }),
     publicUrl,
     namespace,
     topics,
