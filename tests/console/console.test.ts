@@ -118,6 +118,16 @@ describe('console in a browser', () => {
     await shoot('segments');
   });
 
+  it('refuses to save over a version someone else saved meanwhile, saying so (412)', async () => {
+    await page.goto(`${system.url}/segments/${segmentId}/edit`);
+    await page.getByTestId('preview-count').waitFor();
+    const other = await system.api.PUT('/v1/segments/{id}', { params: { path: { id: segmentId } }, body: { name: 'Renamed elsewhere', rule: { field: 'purchase.count', op: 'gte', value: 2 } } });
+    expect(other.data?.version).toBe(2);
+    await page.getByTestId('save').click();
+    await expect.poll(() => page.getByTestId('save-message').textContent()).toContain('412: someone saved this segment since you opened it (now version 2)');
+    expect((await system.api.GET('/v1/segments/{id}', { params: { path: { id: segmentId } } })).data?.name).toBe('Renamed elsewhere');
+  });
+
   it('shows the consumer lag of every group and partition, refreshed, and the DLQ count', async () => {
     await page.goto(`${system.url}/ops`);
     await page.getByTestId('lag-table').waitFor();

@@ -280,12 +280,14 @@ interface Draft {
   description: string;
   enabled: boolean;
   rule: Rule;
+  /** The segment's A/B experiment, sent back as it was: the editor edits the rule. */
+  experiment: Schemas['Experiment'] | null;
 }
 
 /** The rule editor, for a new segment (`id` absent) or an existing one (saved with If-Match). */
 export const EditorPage = ({ id }: { id?: string }) => {
   const { api } = useSession();
-  const [draft, setDraft] = useState<Draft | null>(id ? null : { id: '', name: '', description: '', enabled: true, rule: STARTER });
+  const [draft, setDraft] = useState<Draft | null>(id ? null : { id: '', name: '', description: '', enabled: true, rule: STARTER, experiment: null });
   const [etag, setEtag] = useState<string | null>(null);
   const [current] = useLoad(async (client) => (id ? client.GET('/v1/segments/{id}', { params: { path: { id } } }) : { data: undefined, response: new Response(null, { status: 204 }) }), [id]);
   const [preview, setPreview] = useState<Loaded<Preview> | null>(null);
@@ -294,7 +296,7 @@ export const EditorPage = ({ id }: { id?: string }) => {
   useEffect(() => {
     if (id && current.state === 'ok' && current.data && draft === null) {
       const s = current.data;
-      setDraft({ id: s.id, name: s.name, description: s.description, enabled: s.enabled, rule: s.rule });
+      setDraft({ id: s.id, name: s.name, description: s.description, enabled: s.enabled, rule: s.rule, experiment: s.experiment ?? null });
       setEtag(current.response.headers.get('etag'));
     }
   }, [current.state]);
@@ -329,7 +331,7 @@ export const EditorPage = ({ id }: { id?: string }) => {
 
   const save = async () => {
     setSaveState({ kind: 'saving' });
-    const body = { name: draft.name, description: draft.description, enabled: draft.enabled, rule: draft.rule };
+    const body = { name: draft.name, description: draft.description, enabled: draft.enabled, rule: draft.rule, experiment: draft.experiment };
     const answer = id
       ? await api.PUT('/v1/segments/{id}', { params: { path: { id }, header: etag ? { 'if-match': etag } : {} }, body })
       : await api.POST('/v1/segments', { body: { ...body, ...(draft.id.trim() ? { id: draft.id.trim() } : {}) } });

@@ -111,6 +111,12 @@ export const SegmentPage = ({ id }: { id: string }) => {
       <Gate loaded={segment} what="definition">
         {(s) => (
           <Section title="Definition">
+            {s.experiment ? (
+              <p data-testid="experiment">
+                A/B experiment <strong>{s.experiment.name}</strong>:{' '}
+                {s.experiment.groups.map((g) => `${g.id} (weight ${g.weight})`).join(', ')}
+              </p>
+            ) : null}
             <pre class="json" data-testid="definition">{JSON.stringify(s.rule, null, 2)}</pre>
           </Section>
         )}
