@@ -161,6 +161,7 @@ describe('pipeline: events in, segment membership out', () => {
       'GET /v1/segments/{id}/backfill': 'segments:read',
       'GET /v1/segments/{id}/members': 'segments:read',
       'GET /v1/segments/{id}/size-history': 'segments:read',
+      'GET /v1/segments/{id}/results': 'segments:read',
       'POST /v1/segments/preview': 'segments:read',
     });
     // The document every deployment serves is the checked-in one, whatever its settings.

@@ -297,6 +297,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/segments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the members who entered in a period responded, overall and per A/B group
+         * @description Counts the entries whose time falls in [from, to) (rounded out to whole UTC hours), and what those members did during that stay: purchases and revenue, the share who purchased, email opens per campaign and the share who opened. A purchase or open counts when the event carrying it is applied while the customer is a member (the one that makes it exit included, the one that makes it enter not).
+         */
+        get: operations["getSegmentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/segments/preview": {
         parameters: {
             query?: never;
@@ -974,6 +994,22 @@ export interface components {
             eventId?: string;
             errors: components["schemas"]["FieldError"][];
         };
+        /** @description What the members who entered in the period did during their stay in the segment. */
+        ResultFigures: {
+            entered: number;
+            purchasers: number;
+            purchasedShare: number | null;
+            purchases: number;
+            purchasesPerMember: number | null;
+            revenue: number;
+            revenuePerMember: number | null;
+            emailOpens: {
+                campaignId: string;
+                opens: number;
+                openers: number;
+                openedShare: number | null;
+            }[];
+        };
         /**
          * @example {
          *       "population": 18200,
@@ -1324,6 +1360,89 @@ export interface components {
         SegmentPage: {
             segments: components["schemas"]["Segment"][];
             nextCursor: string | null;
+        };
+        /**
+         * @description A segment's results for the members who entered in the period, overall and per A/B group.
+         * @example {
+         *       "segmentId": "lapsed-buyers",
+         *       "from": "2026-11-01T00:00:00.000Z",
+         *       "to": "2026-12-01T00:00:00.000Z",
+         *       "experiment": "win-back-2026",
+         *       "overall": {
+         *         "entered": 1000,
+         *         "purchasers": 150,
+         *         "purchasedShare": 0.15,
+         *         "purchases": 200,
+         *         "purchasesPerMember": 0.2,
+         *         "revenue": 9000,
+         *         "revenuePerMember": 9,
+         *         "emailOpens": [
+         *           {
+         *             "campaignId": "win-back-1",
+         *             "opens": 610,
+         *             "openers": 420,
+         *             "openedShare": 0.42
+         *           }
+         *         ]
+         *       },
+         *       "groups": [
+         *         {
+         *           "group": "email",
+         *           "entered": 900,
+         *           "purchasers": 144,
+         *           "purchasedShare": 0.16,
+         *           "purchases": 192,
+         *           "purchasesPerMember": 0.21333333333333335,
+         *           "revenue": 8640,
+         *           "revenuePerMember": 9.6,
+         *           "emailOpens": [
+         *             {
+         *               "campaignId": "win-back-1",
+         *               "opens": 610,
+         *               "openers": 420,
+         *               "openedShare": 0.4666666666666667
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "group": "holdout",
+         *           "entered": 100,
+         *           "purchasers": 6,
+         *           "purchasedShare": 0.06,
+         *           "purchases": 8,
+         *           "purchasesPerMember": 0.08,
+         *           "revenue": 360,
+         *           "revenuePerMember": 3.6,
+         *           "emailOpens": []
+         *         }
+         *       ]
+         *     }
+         */
+        SegmentResults: {
+            /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
+            segmentId: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            experiment: string | null;
+            overall: components["schemas"]["ResultFigures"];
+            groups: {
+                entered: number;
+                purchasers: number;
+                purchasedShare: number | null;
+                purchases: number;
+                purchasesPerMember: number | null;
+                revenue: number;
+                revenuePerMember: number | null;
+                emailOpens: {
+                    campaignId: string;
+                    opens: number;
+                    openers: number;
+                    openedShare: number | null;
+                }[];
+                group: string | null;
+            }[];
         };
         /** @description The new definition of a segment: it becomes the next version. */
         SegmentUpdate: {
@@ -2908,6 +3027,97 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["SizeHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSegmentResults: {
+        parameters: {
+            query: {
+                /** @description The start of the period (ISO-8601 with offset), rounded down to a whole UTC hour: members who entered from then on count. */
+                from: string;
+                /** @description The end of the period (ISO-8601 with offset, exclusive), rounded up to a whole UTC hour. */
+                to: string;
+            };
+            header?: never;
+            path: {
+                /** @description A segment id: a slug of 1-64 characters a-z, 0-9 and "-". */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A segment's results for the members who entered in the period, overall and per A/B group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "segmentId": "lapsed-buyers",
+                     *       "from": "2026-11-01T00:00:00.000Z",
+                     *       "to": "2026-12-01T00:00:00.000Z",
+                     *       "experiment": "win-back-2026",
+                     *       "overall": {
+                     *         "entered": 1000,
+                     *         "purchasers": 150,
+                     *         "purchasedShare": 0.15,
+                     *         "purchases": 200,
+                     *         "purchasesPerMember": 0.2,
+                     *         "revenue": 9000,
+                     *         "revenuePerMember": 9,
+                     *         "emailOpens": [
+                     *           {
+                     *             "campaignId": "win-back-1",
+                     *             "opens": 610,
+                     *             "openers": 420,
+                     *             "openedShare": 0.42
+                     *           }
+                     *         ]
+                     *       },
+                     *       "groups": [
+                     *         {
+                     *           "group": "email",
+                     *           "entered": 900,
+                     *           "purchasers": 144,
+                     *           "purchasedShare": 0.16,
+                     *           "purchases": 192,
+                     *           "purchasesPerMember": 0.21333333333333335,
+                     *           "revenue": 8640,
+                     *           "revenuePerMember": 9.6,
+                     *           "emailOpens": [
+                     *             {
+                     *               "campaignId": "win-back-1",
+                     *               "opens": 610,
+                     *               "openers": 420,
+                     *               "openedShare": 0.4666666666666667
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "group": "holdout",
+                     *           "entered": 100,
+                     *           "purchasers": 6,
+                     *           "purchasedShare": 0.06,
+                     *           "purchases": 8,
+                     *           "purchasesPerMember": 0.08,
+                     *           "revenue": 360,
+                     *           "revenuePerMember": 3.6,
+                     *           "emailOpens": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SegmentResults"];
                 };
             };
             400: components["responses"]["BadRequest"];

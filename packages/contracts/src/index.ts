@@ -9,6 +9,7 @@ export * from './profile-change.js';
 export * from './scoring-model.js';
 export * from './api.js';
 export * from './membership-history.js';
+export * from './segment-results.js';
 export * from './json-schemas.js';
 export * from './public-urls.js';
 export * from './topics.js';

@@ -5,6 +5,7 @@ import { evaluationSchedule } from './0003-evaluation-schedule.js';
 import { sequenceFloor } from './0004-sequence-floor.js';
 import { membershipHistory } from './0005-membership-history.js';
 import { experiments } from './0006-experiments.js';
+import { segmentResults } from './0007-segment-results.js';
 
 /** The segment service's migrations, applied in name order at start. */
 export const segmentMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const segmentMigrations: Record<string, Migration> = {
   '0004-sequence-floor': sequenceFloor,
   '0005-membership-history': membershipHistory,
   '0006-experiments': experiments,
+  '0007-segment-results': segmentResults,
 };

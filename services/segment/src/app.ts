@@ -19,6 +19,7 @@ import { segmentCompiler } from './domain/decide.js';
 import { segmentSizeReader } from './data-access/history.repository.js';
 import { customerSegmentsRoutes } from './entry-points/http/customer-segments.routes.js';
 import { historyRoutes } from './entry-points/http/history.routes.js';
+import { resultsRoutes } from './entry-points/http/results.routes.js';
 import { previewRoutes } from './entry-points/http/preview.routes.js';
 import { segmentsRoutes } from './entry-points/http/segments.routes.js';
 import { observeEventToSegment } from './entry-points/kafka/membership-published.js';
@@ -100,6 +101,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
     await app.register(segmentsRoutes({ db, cache, now, log, backfillStarted: () => backfill?.wake() }));
     await app.register(customerSegmentsRoutes({ db, cache, log }));
     await app.register(historyRoutes({ db, now, retentionMs }));
+    await app.register(resultsRoutes({ db }));
     await app.register(previewRoutes({ db, lifecycle: deps.lifecycle }));
   };
 

@@ -124,12 +124,14 @@ describe('membership history in Postgres', () => {
     expect((await intervalsPage(db, customers[2]!, null, 1))[0]).toMatchObject({ exitReason: 'segment_deleted', exitedAt: new Date(at + 3 * HOUR) });
   });
 
-  it('prunes intervals closed before the retention period and folds old counters into the size they add up to', async () => {
+  it('prunes intervals closed before the retention period and results of cohorts before it, and folds old counters into the size they add up to', async () => {
     const start = Date.parse('2026-07-01T00:00:00Z');
     const [old, recent, open] = [uniqueName('old'), uniqueName('recent'), uniqueName('open')];
     await flip([old, recent, open], true, start);
     await flip([old], false, start + DAY);
     await flip([recent], false, start + 20 * DAY);
+    const late = uniqueName('late');
+    await flip([late], true, start + 25 * DAY);
     const now = start + 30 * DAY;
     const sizes = await Promise.all([start + DAY + HOUR, start + 25 * DAY, now].map(sizeAt));
 
@@ -146,5 +148,9 @@ describe('membership history in Postgres', () => {
     expect(Number(writers.rows[0]!.n)).toBe(0);
     const folded = await sql<{ n: string }>`SELECT count(*) AS n FROM segment_size_changes WHERE bucket > '-infinity' AND bucket < ${new Date(now - 10 * DAY)}`.execute(db);
     expect(Number(folded.rows[0]!.n)).toBe(0);
+    // results: the cohorts that entered before the retention period are gone, the rest folded into writer 0
+    const results = await sql<{ cohort: Date; writer: number; value: string }>`SELECT cohort, writer, value FROM segment_results WHERE metric = 'entered'`.execute(db);
+    expect(results.rows.length).toBeGreaterThan(0);
+    expect(results.rows.every((r) => r.writer === 0 && r.cohort.getTime() >= now - 10 * DAY)).toBe(true);
   });
 });

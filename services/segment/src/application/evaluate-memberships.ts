@@ -5,11 +5,13 @@ import type { Transaction } from 'kysely';
 import type { Logger } from '@segflow/observability';
 import type { MembershipCache } from '../data-access/membership-cache.js';
 import { compareAndSetMemberships, loadMemberships } from '../data-access/membership.repository.js';
+import { recordResponses } from '../data-access/results.repository.js';
 import type { SegmentDb } from '../data-access/tables.js';
 import type { MembershipDecision, MembershipState } from '../domain/decide.js';
 import { toMembershipEvent } from '../domain/decide.js';
 import type { Candidate } from '../domain/plan-memberships.js';
 import { planMemberships } from '../domain/plan-memberships.js';
+import { planResponses } from '../domain/results.js';
 import { cacheEntries } from './cache-entries.js';
 
 export const SEGMENT_OUTBOX = 'segment';
@@ -43,7 +45,8 @@ export interface EvaluationOutcome {
 /**
  * The one flow of membership decisions in the segment service, inside the caller's
  * transaction (whose row locks make each customer decided by one writer at a time): read
- * the stored memberships, plan (pure), compare-and-set, and announce what won as
+ * the stored memberships, count the purchases and opens of current members in their
+ * segments' results, plan (pure), compare-and-set, and announce what won as
  * CloudEvents in the outbox. `afterCommit` then updates the read model. Drivers (the
  * profile-change consumer, the time scheduler, the backfill runner) only choose whom to
  * evaluate against which segments, and store the next-evaluation instants their way.
@@ -69,6 +72,11 @@ export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: 
     const { customers, reason, now } = evaluation;
     const ids = customers.map((c) => c.profile.customerId);
     const stored = await (evaluation.memberships ?? loadMemberships)(trx, ids);
+    // Purchases and opens count for the stays they happen in: only events carry them (a
+    // merge folds in history from before, the scheduler and backfills change no profile).
+    if (reason === 'event') {
+      await recordResponses(trx, planResponses(customers.map((c) => ({ before: c.before?.profile ?? null, after: c.profile })), stored));
+    }
     const plan = planMemberships(
       customers.map((c) => ({ ...c, memberships: stored.get(c.profile.customerId) ?? new Map() })),
       now.getTime(),

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ExplanationItem, MembershipReason } from '@segflow/contracts';
 import type { SizeChanges } from '../domain/size-history.js';
 import { hourOf } from './membership.repository.js';
+import { foldResults } from './results.repository.js';
 import type { SegmentDb } from './tables.js';
 
 type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
@@ -134,9 +135,10 @@ export const segmentSizeReader = (db: Kysely<SegmentDb>) => {
   };
 };
 
-/** Removes the counters of a segment that is gone for good, so that a segment created later under its id starts afresh. */
+/** Removes the counters of a segment that is gone for good (sizes and results), so that a segment created later under its id starts afresh. */
 export const forgetSegmentCounters = async (trx: Db, segmentId: string): Promise<void> => {
   await trx.deleteFrom('segment_size_changes').where('segment_id', '=', segmentId).execute();
+  await trx.deleteFrom('segment_results').where('segment_id', '=', segmentId).execute();
 };
 
 /** Deletes up to `limit` intervals that closed before `cutoff`; returns how many. */
@@ -148,13 +150,13 @@ export const pruneIntervals = async (db: Db, cutoff: Date, limit: number): Promi
 };
 
 /**
- * Folds the size counters, under a lock only one instance holds at a time (two folding
- * at once could deadlock on the rows they add to): each writer's rows of an hour that is
- * over into one row (writer 0), and hours before `cutoff` into the '-infinity' row, which
- * keeps the size they add up to. Rows a batch is writing are skipped until the next run.
- * False when another instance holds the lock.
+ * Folds the counters, under a lock only one instance holds at a time (two folding at once
+ * could deadlock on the rows they add to): each writer's size rows of an hour that is over
+ * into one row (writer 0), and hours before `cutoff` into the '-infinity' row, which keeps
+ * the size they add up to; the results likewise (see foldResults). Rows a batch is writing
+ * are skipped until the next run. False when another instance holds the lock.
  */
-export const foldSizeCounters = async (db: Kysely<SegmentDb>, now: Date, cutoff: Date): Promise<boolean> =>
+export const foldCounters = async (db: Kysely<SegmentDb>, now: Date, cutoff: Date): Promise<boolean> =>
   db.transaction().execute(async (trx) => {
     const locked = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || 'segflow-size-fold')) AS locked`.execute(trx);
     if (!locked.rows[0]?.locked) return false;
@@ -170,5 +172,6 @@ export const foldSizeCounters = async (db: Kysely<SegmentDb>, now: Date, cutoff:
       SELECT segment_id, CASE WHEN bucket < ${cutoffHour}::timestamptz THEN '-infinity'::timestamptz ELSE bucket END AS folded, 0, sum(entered), sum(exited)
       FROM moved GROUP BY segment_id, folded ORDER BY segment_id, folded
       ON CONFLICT (segment_id, bucket, writer) DO UPDATE SET entered = c.entered + excluded.entered, exited = c.exited + excluded.exited`.execute(trx);
+    await foldResults(trx, cutoffHour);
     return true;
   });

@@ -92,12 +92,19 @@ export const loadMemberships = async (db: Db, customerIds: string[]): Promise<Ma
   if (customerIds.length === 0) return result;
   const rows = await db
     .selectFrom('memberships')
-    .select(['customer_id', 'segment_id', 'is_member', 'seq', 'group_id'])
+    .select(['customer_id', 'segment_id', 'is_member', 'seq', 'group_id', 'entered_at', 'purchased', 'opened_campaigns'])
     .where('customer_id', 'in', customerIds)
     .execute();
   for (const row of rows) {
     const forCustomer = result.get(row.customer_id) ?? new Map<string, MembershipState>();
-    forCustomer.set(row.segment_id, { isMember: row.is_member, seq: row.seq, group: row.group_id });
+    forCustomer.set(row.segment_id, {
+      isMember: row.is_member,
+      seq: row.seq,
+      group: row.group_id,
+      enteredAt: row.entered_at?.getTime() ?? null,
+      purchased: row.purchased,
+      opened: row.opened_campaigns,
+    });
     result.set(row.customer_id, forCustomer);
   }
   return result;
@@ -109,7 +116,8 @@ export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 3_6
 /**
  * What the membership changes of a statement leave behind, as CTEs over `won`
  * (customer_id, segment_id, seq, is_member, group_id, explanation): an enter opens an interval, an
- * exit closes the open one, and the segment's counters of the hour count both. They are
+ * exit closes the open one, the segment's size counters of the hour count both, and its
+ * results count the entry in its group and hour. They are
  * part of the statement that writes the memberships, so both commit or neither, at no
  * extra round trip. The counter rows are the writing connection's own (its backend pid),
  * so concurrent batches never wait on each other's counters.
@@ -126,7 +134,12 @@ const historyOf = (changedAt: Date, reason: MembershipReason) => sql`
     INSERT INTO segment_size_changes AS c (segment_id, bucket, writer, entered, exited)
     SELECT segment_id, ${hourOf(changedAt)}::timestamptz, pg_backend_pid(), count(*) FILTER (WHERE is_member), count(*) FILTER (WHERE NOT is_member)
     FROM won GROUP BY segment_id ORDER BY segment_id
-    ON CONFLICT (segment_id, bucket, writer) DO UPDATE SET entered = c.entered + excluded.entered, exited = c.exited + excluded.exited)`;
+    ON CONFLICT (segment_id, bucket, writer) DO UPDATE SET entered = c.entered + excluded.entered, exited = c.exited + excluded.exited),
+  entries AS (
+    INSERT INTO segment_results AS r (segment_id, cohort, group_id, metric, key, writer, value)
+    SELECT segment_id, ${hourOf(changedAt)}::timestamptz, coalesce(group_id, ''), 'entered', '', pg_backend_pid(), count(*)
+    FROM won WHERE is_member GROUP BY segment_id, group_id ORDER BY segment_id, group_id
+    ON CONFLICT (segment_id, cohort, group_id, metric, key, writer) DO UPDATE SET value = r.value + excluded.value)`;
 
 type Written = { customer_id: string; segment_id: string; seq: bigint; group_id: string | null };
 
@@ -163,7 +176,9 @@ export const compareAndSetMemberships = async (
         UPDATE memberships m
         SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
             entered_at = CASE WHEN d.is_member THEN ${changedAt}::timestamptz END,
-            group_id = CASE WHEN d.is_member THEN d.group_id ELSE m.group_id END
+            group_id = CASE WHEN d.is_member THEN d.group_id ELSE m.group_id END,
+            purchased = CASE WHEN d.is_member THEN false ELSE m.purchased END,
+            opened_campaigns = CASE WHEN d.is_member THEN '[]'::jsonb ELSE m.opened_campaigns END
         FROM d
         WHERE m.customer_id = d.customer_id AND m.segment_id = d.segment_id AND m.seq = d.from_seq
         RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, m.group_id, d.explanation),

@@ -82,9 +82,12 @@ export const findSegment = async (db: Db, id: string): Promise<Segment | null> =
   return row ? (await withStats(db, [row]))[0]! : null;
 };
 
+/** A live segment's definition (without counting its members); null when there is none. */
+export const findDefinition = async (db: Db, id: string) =>
+  (await db.selectFrom('segments').select(['id', 'name', 'version', 'experiment']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) ?? null;
+
 /** Whether a live segment has this id (without counting its members). */
-export const segmentExists = async (db: Db, id: string): Promise<boolean> =>
-  (await db.selectFrom('segments').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) !== undefined;
+export const segmentExists = async (db: Db, id: string): Promise<boolean> => (await findDefinition(db, id)) !== null;
 
 /** Up to `limit` segments by id, from the first id after `after` (null: from the start). */
 export const listSegments = async (db: Db, after: string | null, limit: number): Promise<Segment[]> =>

@@ -48,6 +48,9 @@ export interface SegmentDb extends SharedTables {
     changed_at: Timestamp;
     /** The A/B group the member got at entry; null without an experiment. */
     group_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Whether the member purchased during this stay, and the campaigns it opened (see planResponses). */
+    purchased: ColumnType<boolean, boolean | undefined, boolean>;
+    opened_campaigns: ColumnType<string[], string | undefined, string>;
   };
   membership_intervals: {
     customer_id: string;
@@ -69,6 +72,18 @@ export interface SegmentDb extends SharedTables {
     writer: number;
     entered: ColumnType<bigint, bigint | number, bigint | number>;
     exited: ColumnType<bigint, bigint | number, bigint | number>;
+  };
+  segment_results: {
+    segment_id: string;
+    /** The UTC hour the counted members entered in. */
+    cohort: Timestamp;
+    /** '' for members without a group. */
+    group_id: string;
+    metric: string;
+    /** The campaign of `opens` and `openers`; '' otherwise. */
+    key: string;
+    writer: number;
+    value: ColumnType<bigint, bigint | number, bigint | number>;
   };
   membership_sequence_floor: {
     singleton: ColumnType<boolean, never, never>;

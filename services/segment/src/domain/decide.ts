@@ -23,6 +23,10 @@ export interface MembershipState {
   seq: bigint;
   /** The A/B group the member got at entry (null: none); unknown where not read. */
   group?: string | null;
+  /** For a member: when the stay began (epoch ms), and its responses so far (see planResponses). */
+  enteredAt?: number | null;
+  purchased?: boolean;
+  opened?: readonly string[];
 }
 
 /** A membership change to write by compare-and-set: valid only if the stored seq is still `fromSeq`. */
