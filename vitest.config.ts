@@ -41,6 +41,8 @@ export default defineConfig({
           name: 'console',
           include: ['tests/console/**/*.test.ts'],
           globalSetup: [infra, './tests/console/global-setup.ts'],
+          // A page follows the pipeline: give expect.poll the time a loaded CI machine takes.
+          expect: { poll: { timeout: 15_000 } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useLoad } from '../api.js';
-import type { Answer } from '../api.js';
+import type { Schemas } from '../api.js';
 import { SizeChart } from '../charts.js';
 import { Link } from '../router.js';
 import { Gate, number, Section, Time } from '../ui.js';
@@ -75,17 +75,37 @@ const Members = ({ id }: { id: string }) => {
   );
 };
 
-// The client's document has no results route yet: the console asks for it by its path and
-// shows "not available on this server" on the 404 of a server without it, and the answer
-// as it is on one with it.
-const RESULTS_PATH = '/v1/segments/{id}/results' as '/v1/segments/{id}';
+type GroupResult = Schemas['SegmentResults']['overall'];
 
+/** The results of the members who entered in the last 30 days, overall and per A/B group, side by side. */
 const Results = ({ id }: { id: string }) => {
-  const [results] = useLoad((api) => api.GET(RESULTS_PATH, { params: { path: { id } } }) as Promise<Answer<unknown>>, [id], 15_000);
+  const { from, to } = lastDays(30);
+  const [results] = useLoad((api) => api.GET('/v1/segments/{id}/results', { params: { path: { id }, query: { from, to } } }), [id], 15_000);
   return (
-    <Section title="Results per group">
+    <Section title="Results per group (entered in the last 30 days)">
       <Gate loaded={results} what="Results per A/B group">
-        {(data) => <pre class="json" data-testid="results">{JSON.stringify(data, null, 2)}</pre>}
+        {(data) => {
+          const columns: [string, GroupResult][] = [['overall', data.overall], ...data.groups.map((g) => [g.group, g] as [string, GroupResult])];
+          const campaigns = [...new Set(columns.flatMap(([, r]) => r.emailOpens.map((o) => o.campaignId)))].sort();
+          const row = (label: string, cell: (r: GroupResult) => string) => (
+            <tr key={label}><th>{label}</th>{columns.map(([name, r]) => <td key={name} class="num">{cell(r)}</td>)}</tr>
+          );
+          return (
+            <table class="table" data-testid="results">
+              <thead><tr><th />{columns.map(([name]) => <th key={name} class="num">{name}</th>)}</tr></thead>
+              <tbody>
+                {row('entered', (r) => number(r.entered))}
+                {row('conversion (purchased)', (r) => r.purchasedShare === null ? "—" : `${number(r.purchasedShare * 100, 1)} %`)}
+                {row('purchases per member', (r) => number(r.purchasesPerMember, 2))}
+                {row('revenue per member', (r) => number(r.revenuePerMember, 2))}
+                {campaigns.map((c) => row(`opened ${c}`, (r) => {
+                  const o = r.emailOpens.find((x) => x.campaignId === c);
+                  return o ? `${o.openedShare === null ? "—" : `${number(o.openedShare * 100, 1)} %`} (${number(o.opens)} opens)` : "—";
+                }))}
+              </tbody>
+            </table>
+          );
+        }}
       </Gate>
     </Section>
   );
