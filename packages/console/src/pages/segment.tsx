@@ -85,7 +85,7 @@ const Results = ({ id }: { id: string }) => {
     <Section title="Results per group (entered in the last 30 days)">
       <Gate loaded={results} what="Results per A/B group">
         {(data) => {
-          const columns: [string, GroupResult][] = [['overall', data.overall], ...data.groups.map((g) => [g.group, g] as [string, GroupResult])];
+          const columns: [string, GroupResult][] = [['overall', data.overall], ...data.groups.map((g) => [g.group || 'no group', g] as [string, GroupResult])];
           const campaigns = [...new Set(columns.flatMap(([, r]) => r.emailOpens.map((o) => o.campaignId)))].sort();
           const row = (label: string, cell: (r: GroupResult) => string) => (
             <tr key={label}><th>{label}</th>{columns.map(([name, r]) => <td key={name} class="num">{cell(r)}</td>)}</tr>
