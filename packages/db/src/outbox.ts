@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
-import { runsOfSize } from '@segflow/kafka';
+import { recordRefusal, runsOfSize } from '@segflow/kafka';
 import { isTransientError } from '@segflow/observability';
 import type { SharedTables } from './tables.js';
 
@@ -135,21 +135,6 @@ const recordBytes = (row: PendingRow): number =>
   Buffer.byteLength(row.value) +
   (row.key === null ? 0 : Buffer.byteLength(row.key)) +
   Object.entries(row.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
-
-const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
-
-/**
- * The broker's refusal of the records themselves (too large, invalid), or a record that
- * cannot be encoded, as opposed to a refusal of the client (authorization, a closed bus):
- * only the first kind is worth splitting a batch over, and parking a row for.
- */
-const recordRefusal = (error: unknown, depth = 0): string | null => {
-  if (typeof error !== 'object' || error === null || depth > 5) return null;
-  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown };
-  if (typeof e.type === 'string' && RECORD_REFUSALS.has(e.type)) return e.type;
-  if (error instanceof TypeError || error instanceof RangeError) return error.name;
-  return recordRefusal(e.cause, depth + 1) ?? recordRefusal(e.originalError, depth + 1);
-};
 
 const toMessage = (row: PendingRow): OutgoingMessage => ({ key: row.key, value: row.value, headers: row.headers });
 

@@ -9,4 +9,4 @@ export { DLQ_HEADERS, DLQ_MAX_BYTES, describeFailure, DLQ_TRUNCATED_VALUE_BYTES,
 export type { DlqFailure, DlqInfo } from './dlq.js';
 export { isolatePoison } from './poison.js';
 export type { PoisonPolicy } from './poison.js';
-export { runsOfSize } from './sizes.js';
+export { recordRefusal, runsOfSize } from './sizes.js';

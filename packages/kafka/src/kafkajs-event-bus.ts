@@ -3,7 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntr
 import { consoleLogger } from './bus-logger.js';
 import type { BusLogger } from './bus-logger.js';
 import { describePartitions, partitionKey } from './event-bus.js';
-import { runsOfSize } from './sizes.js';
+import { recordRefusal, runsOfSize } from './sizes.js';
 import type {
   BatchOutcome,
   BusMessage,
@@ -109,7 +109,7 @@ export const createKafkaEventBus = (options: KafkaEventBusOptions): EventBus => 
       await (group.length === 1 ? sendAlone(group[0]!) : sendTogether(group));
       for (const p of group) p.resolve();
     } catch (error) {
-      if (group.length > 1 && refusesRecords(error)) {
+      if (group.length > 1 && recordRefusal(error) !== null) {
         await replaceProducer();
         for (const p of group) await sendGroup([p]);
         return;
@@ -409,16 +409,6 @@ interface QueuedPublish {
 }
 
 const toKafkaMessage = (m: OutgoingMessage): Message => ({ key: m.key, value: m.value, headers: m.headers });
-
-const RECORD_REFUSALS = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP'];
-
-// The broker refused records (or one could not be encoded): about a message, not the connection.
-const refusesRecords = (error: unknown, depth = 0): boolean => {
-  if (typeof error !== 'object' || error === null || depth > 5) return false;
-  if (hasType(error, ...RECORD_REFUSALS) || error instanceof TypeError || error instanceof RangeError) return true;
-  const e = error as { cause?: unknown; originalError?: unknown };
-  return refusesRecords(e.cause, depth + 1) || refusesRecords(e.originalError, depth + 1);
-};
 
 const sizeOf = (m: OutgoingMessage): number =>
   (m.key === null ? 0 : Buffer.byteLength(m.key)) +
