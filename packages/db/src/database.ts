@@ -7,7 +7,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
 
 /** A kysely instance over a pg pool. `destroy()` closes the pool. */
 export const createDb = <DB>(url: string, options: { maxConnections?: number } = {}): Kysely<DB> => {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({ connectionString: withSessionSettings(url, SERVICE_SESSION_SETTINGS), max: options.maxConnections ?? 10 });
   // An idle connection whose server went away (a restart, a failover) is dropped by the
   // pool; unheard, the 'error' event would end the process. The next query reconnects,
   // or fails where a caller handles it.
@@ -17,6 +17,23 @@ export const createDb = <DB>(url: string, options: { maxConnections?: number } =
   pool.on('connect', (client) => void client.on('error', () => undefined));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 };
+
+/** The URL with server settings for its sessions (Postgres's `options`, kept beside any already there). */
+export const withSessionSettings = (url: string, settings: Record<string, string>): string => {
+  const target = new URL(url);
+  const given = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  const options = target.searchParams.get('options');
+  target.searchParams.set('options', [...(options === null ? [] : [options]), ...given].join(' '));
+  return target.toString();
+};
+
+/**
+ * JIT compilation off: segflow's statements are short and batched over unnest() arrays and
+ * CTEs, whose row counts the planner cannot know. Estimates of millions of rows for a batch
+ * of a thousand pushed statement costs over jit_above_cost, and compiling took seconds for
+ * statements that run in milliseconds.
+ */
+export const SERVICE_SESSION_SETTINGS = { jit: 'off' } as const;
 
 /**
  * Creates the database named in `url` when it does not exist, connecting to the

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { recordRefusal, runsOfSize } from '@segflow/kafka';
 import { isTransientError } from '@segflow/observability';
+import { SERVICE_SESSION_SETTINGS, withSessionSettings } from './database.js';
 import type { SharedTables } from './tables.js';
 
 export interface OutboxMessage {
@@ -213,7 +214,11 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
 
   const connect = async (): Promise<pg.Client> => {
     const client = new pg.Client({
-      connectionString: options.databaseUrl,
+      // The session also reads the pages. A queue table's statistics are always stale (empty
+      // when last analysed, thousands of rows behind now): the planner fetched and sorted every
+      // pending row to return a page (20-40 ms with a backlog), where the pending-rows index
+      // gives them in order and stops after a page (about 1.5 ms). No sort is ever wanted here.
+      connectionString: withSessionSettings(options.databaseUrl, { ...SERVICE_SESSION_SETTINGS, enable_sort: 'off' }),
       application_name: `segflow-outbox-relay:${producer}`,
       // The session idles while it holds the lock: keepalives stop a NAT from dropping it unnoticed.
       keepAlive: true,
@@ -254,19 +259,24 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     leader = locked;
   };
 
-  // The first rows in id order, up to batchSize rows and about pageBytes of values.
-  const readPage = async (): Promise<PendingRow[]> =>
-    (
-      await sql<PendingRow>`
-        SELECT id, topic, key, value, headers, created_at FROM (
-          SELECT id, topic, key, value, headers, created_at,
-                 sum(octet_length(value)) OVER (ORDER BY id) - octet_length(value) AS before
-          FROM outbox WHERE producer = ${producer} AND parked_at IS NULL
-          ORDER BY id LIMIT ${batchSize}
-        ) page
-        WHERE before < ${pageBytes}
-        ORDER BY id`.execute(db)
+  // The first rows in id order, up to batchSize rows and about pageBytes of values. Read on
+  // the leader's session (a round reads only while leading).
+  const readPage = async (): Promise<PendingRow[]> => {
+    if (session === null) return [];
+    return (
+      await session.query<PendingRow>(
+        `SELECT id, topic, key, value, headers, created_at FROM (
+           SELECT id, topic, key, value, headers, created_at,
+                  sum(octet_length(value)) OVER (ORDER BY id) - octet_length(value) AS before
+           FROM outbox WHERE producer = $1 AND parked_at IS NULL
+           ORDER BY id LIMIT $2
+         ) page
+         WHERE before < $3
+         ORDER BY id`,
+        [producer, batchSize, pageBytes],
+      )
     ).rows;
+  };
 
   const acknowledged = async (rows: PendingRow[]): Promise<void> => {
     lastPublishedAt = lastProgressAt = new Date();

@@ -47,4 +47,14 @@ export const sharedMigrations: Record<string, Migration> = {
       await sql`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS parked_at timestamptz, ADD COLUMN IF NOT EXISTS park_reason text`.execute(db);
     },
   },
+  // The relay reads the pending rows of its producer in id order, a page at a time: an index
+  // of exactly those rows lets the read stop after a page. Over (producer, id) of all rows,
+  // the planner of a queue table (whose statistics are always stale) chose to fetch and sort
+  // every pending row each round (20 ms a read with a few thousand waiting, against 1.5).
+  '0004_outbox_pending_index': {
+    up: async (db: Kysely<unknown>) => {
+      await sql`CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (producer, id) WHERE parked_at IS NULL`.execute(db);
+      await sql`DROP INDEX IF EXISTS outbox_producer_id`.execute(db);
+    },
+  },
 };

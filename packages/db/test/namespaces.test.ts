@@ -37,6 +37,13 @@ describe('namespaces on one database', () => {
     expect([await schema(blue), await schema(green), await schema(plain)]).toEqual(['blue.', 'green-2', 'public']);
   });
 
+  it('runs its sessions without JIT compilation, the namespace kept', async () => {
+    const [blue, plain] = await Promise.all([open('blue.'), open('')]);
+    const setting = async (db: Kysely<SharedTables>) => (await sql<{ jit: string; s: string }>`SELECT current_setting('jit') AS jit, current_schema() AS s`.execute(db)).rows[0];
+    expect(await setting(blue)).toEqual({ jit: 'off', s: 'blue.' });
+    expect(await setting(plain)).toEqual({ jit: 'off', s: 'public' });
+  });
+
   it('prepares the same namespace from several starters at once', async () => {
     const urls = await Promise.all([1, 2, 3].map(() => prepareDatabase(database.url, 'racing')));
     expect(new Set(urls).size).toBe(1);

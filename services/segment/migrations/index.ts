@@ -6,6 +6,7 @@ import { sequenceFloor } from './0004-sequence-floor.js';
 import { membershipHistory } from './0005-membership-history.js';
 import { experiments } from './0006-experiments.js';
 import { segmentResults } from './0007-segment-results.js';
+import { historyIndex } from './0008-history-index.js';
 
 /** The segment service's migrations, applied in name order at start. */
 export const segmentMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const segmentMigrations: Record<string, Migration> = {
   '0005-membership-history': membershipHistory,
   '0006-experiments': experiments,
   '0007-segment-results': segmentResults,
+  '0008-history-index': historyIndex,
 };

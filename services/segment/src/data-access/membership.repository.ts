@@ -194,9 +194,9 @@ export const compareAndSetMemberships = async (
           AS d(customer_id, segment_id, is_member, explanation, group_id)),
       written AS (
         INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at, group_id)
-        SELECT d.customer_id, d.segment_id, d.is_member, f.floor + 1,
+        SELECT d.customer_id, d.segment_id, d.is_member, (SELECT floor FROM membership_sequence_floor) + 1,
                CASE WHEN d.is_member THEN ${changedAt}::timestamptz END, ${changedAt}::timestamptz, d.group_id
-        FROM d, membership_sequence_floor f
+        FROM d
         ON CONFLICT (customer_id, segment_id) DO NOTHING
         RETURNING customer_id, segment_id, seq, is_member, group_id),
       won AS (SELECT w.*, d.explanation FROM written w JOIN d USING (customer_id, segment_id)),
