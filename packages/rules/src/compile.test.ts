@@ -257,6 +257,17 @@ describe('rules on the full profile', () => {
     expect(compiled.matches(p, flip)).toBe(false);
   });
 
+  it('gives each segment its own flip when several read one field of one profile (each threshold is crossed at its own instant)', () => {
+    const p = profile({ purchases: [{ at: BASE, amount: 10, category: 'shoes' }] }); // 10 points, half-life 30 d
+    const rules = [5, 2.5, 8].map((value) => compileRule({ field: 'leadScore', op: 'gte', value }));
+    // One profile object through every rule, as an evaluation of all segments does: 5 points
+    // after one half-life, 2.5 after two, 8 after log2(10/8) of one.
+    const flips = rules.map((compiled) => nextFlip(compiled, p, BASE)! - BASE);
+    const expected = [30 * DAY, 60 * DAY, 30 * DAY * Math.log2(10 / 8)];
+    flips.forEach((flip, i) => expect(Math.abs(flip - expected[i]!)).toBeLessThanOrEqual(1));
+    expect(rules.map((compiled) => compiled.matches(p, BASE + 45 * DAY))).toEqual([false, true, false]);
+  });
+
   it('scores RFM against the quintiles it was compiled with', () => {
     const p = profile({ purchases: [{ at: BASE - DAY, amount: 500, category: 'shoes' }] });
     const quintiles = { population: 100, recencyDays: [5, 20, 60, 120] as [number, number, number, number], frequency: [1, 2, 3, 5] as [number, number, number, number], monetary: [50, 100, 200, 400] as [number, number, number, number] };
