@@ -31,6 +31,7 @@ describe('identity merge', () => {
   const sendEvents = async (body: EventsRequest) => expect((await system.api.POST('/v1/events', { body })).data).toMatchObject({ rejected: [] });
   const profileOf = (id: string) => system.api.GET('/v1/customers/{id}', { params: { path: { id } } });
   const segmentsOf = (id: string) => system.api.GET('/v1/customers/{id}/segments', { params: { path: { id } } });
+  const historyOf = (id: string) => system.api.GET('/v1/customers/{id}/segment-history', { params: { path: { id } } });
   const changesOf = (id: string) => membership.json<MembershipEvent>().filter((e) => e.subject === id);
   const flips = (events: MembershipEvent[]) => events.map((e) => `${e.data.segmentId} ${e.type.replace('segflow.segment.', '')} ${e.data.reason}`).sort();
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
@@ -62,6 +63,14 @@ describe('identity merge', () => {
     const left = await eventually(async () => changesOf(anonymousId), (events) => events.length === 4, { what: 'the anonymous id leaving its segments' });
     expect(flips(left.slice(2))).toEqual(['berliners exited merged', 'shoe-browsers exited merged']);
     for (const exit of left.slice(2)) expect(exit.data).toMatchObject({ causationEventId: identifyId, profileVersion: null });
+    // The anonymous id's history stays, its stays closed by the merge at the exits' time.
+    const stays = (await historyOf(anonymousId)).data?.intervals.map((i) => ({ segmentId: i.segmentId, entered: i.entered.reason, exited: i.exited })) ?? [];
+    expect(stays.sort((a, b) => a.segmentId.localeCompare(b.segmentId))).toEqual(
+      left
+        .slice(2)
+        .sort((a, b) => a.data.segmentId.localeCompare(b.data.segmentId))
+        .map((exit) => ({ segmentId: exit.data.segmentId, entered: 'event', exited: { at: exit.time, reason: 'merged', explanation: [] } })),
+    );
     const joined = await eventually(async () => changesOf(customerId), (events) => events.length === 3, { what: 'the customer entering' });
     expect(flips(joined)).toEqual(['berliners entered merged', 'big-spenders entered merged', 'shoe-browsers entered merged']);
     for (const entry of joined) expect(entry.data).toMatchObject({ causationEventId: identifyId, profileVersion: 6 });
@@ -96,6 +105,13 @@ describe('identity merge', () => {
     expect(changesOf(anonymousId)).toHaveLength(4);
     expect(changesOf(customerId)).toHaveLength(3);
 
+    // Every event sent so far processed first: an identify still in flight would link the ids again after the erasure.
+    const sentAt = Date.now();
+    await eventually(
+      () => system.api.GET('/v1/ops/consumer-lag'),
+      (r) => r.data?.groups.every((g) => g.lag === 0 && g.observedAt !== null && Date.parse(g.observedAt) > sentAt) === true,
+      { what: 'every consumer group caught up' },
+    );
     // Erasing the customer erases what was merged into it, and the alias: the anonymous id starts afresh.
     expect((await system.api.DELETE('/v1/customers/{id}', { params: { path: { id: customerId } } })).response.status).toBe(202);
     const exited = await eventually(async () => changesOf(customerId), (events) => events.length === 6, { what: 'the customer erased' });
@@ -108,6 +124,8 @@ describe('identity merge', () => {
       system.segmentDb.selectFrom('memberships').select('customer_id').where('customer_id', 'in', both).execute(),
     ]);
     expect(rows.flat()).toEqual([]);
+    // The merged id's history went with the customer it merged into.
+    expect((await historyOf(anonymousId)).response.status).toBe(404);
     for (const id of both) expect((await profileOf(id)).response.status).toBe(404);
     await sendEvents(purchase(anonymousId, { amount: 1 }));
     const fresh = await eventually(() => profileOf(anonymousId), (r) => r.response.status === 200, { what: 'the anonymous id as a new customer' });

@@ -331,26 +331,34 @@ export const listMembers = async (db: Db, segmentId: string, cursor: string | nu
     .execute();
 
 /**
- * Erases customers (GDPR): their memberships exit (returned as decisions, so the exits
- * are announced), the sequence floor rises above their histories, then every row naming
- * them is deleted. A customer id seen again later starts a new history above the floor.
+ * Forgets customers: their memberships exit (returned as decisions, so the exits are
+ * announced), the sequence floor rises above their histories, then their rows are deleted.
+ * An erasure (GDPR, reason `customer_erased`) deletes their history intervals too; an id
+ * merged into another customer (reason `merged`) keeps its intervals, closed by the merge,
+ * until the retention period or the erasure of the customer it merged into. A customer id
+ * seen again later starts a new history above the floor.
  */
-export const eraseCustomers = async (trx: Db, customerIds: string[], changedAt: Date): Promise<MembershipDecision[]> => {
+export const eraseCustomers = async (
+  trx: Db,
+  customerIds: string[],
+  changedAt: Date,
+  reason: Extract<MembershipReason, 'customer_erased' | 'merged'> = 'customer_erased',
+): Promise<MembershipDecision[]> => {
   if (customerIds.length === 0) return [];
-  // The exits are counted in the segments' sizes; the intervals go with the rest below.
+  // The exits are counted in the segments' sizes and close the open intervals.
   const exits = await sql<Written & { name: string; version: number }>`
     WITH won AS (
       UPDATE memberships m SET is_member = false, seq = m.seq + 1, entered_at = NULL, changed_at = ${changedAt}
       FROM segments s
       WHERE s.id = m.segment_id AND m.customer_id = ANY(${customerIds}::text[]) AND m.is_member
       RETURNING m.customer_id, m.segment_id, m.seq, m.is_member, m.group_id, '[]'::jsonb AS explanation, s.name, s.version),
-    ${historyOf(changedAt, 'customer_erased')}
+    ${historyOf(changedAt, reason)}
     SELECT customer_id, segment_id, seq, group_id, name, version FROM won`.execute(trx);
   await sql`
     UPDATE membership_sequence_floor
     SET floor = GREATEST(floor, (SELECT coalesce(max(seq), 0) FROM memberships WHERE customer_id = ANY(${customerIds}::text[])))`.execute(trx);
   await trx.deleteFrom('memberships').where('customer_id', 'in', customerIds).execute();
-  await trx.deleteFrom('membership_intervals').where('customer_id', 'in', customerIds).execute();
+  if (reason === 'customer_erased') await trx.deleteFrom('membership_intervals').where('customer_id', 'in', customerIds).execute();
   await trx.deleteFrom('customer_profiles').where('customer_id', 'in', customerIds).execute();
   return exits.rows.map((r) => ({
     customerId: r.customer_id,

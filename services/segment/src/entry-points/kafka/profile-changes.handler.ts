@@ -83,8 +83,9 @@ export const applyProfileChanges =
 
     const env = { rfmQuintiles: await currentRfmQuintiles(trx) };
     const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
-    const erasedIds = [...work].filter(([, w]) => w.erased).map(([id]) => id);
-    const erasures = await eraseCustomers(trx, erasedIds, now);
+    const goneAs = (kind: 'erased' | 'merged') => [...work].filter(([, w]) => w.erased?.kind === kind).map(([id]) => id);
+    const erasedIds = [...goneAs('erased'), ...goneAs('merged')];
+    const erasures = [...(await eraseCustomers(trx, goneAs('erased'), now, 'customer_erased')), ...(await eraseCustomers(trx, goneAs('merged'), now, 'merged'))];
     const goneCause = (id: string): MembershipCause => {
       const gone = work.get(id)?.erased;
       return gone?.kind === 'merged'
