@@ -9,7 +9,7 @@ import { topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { startBarePipeline } from './bare-pipeline.js';
 import { parseBenchArgs, startBenchRun } from './run.js';
-import { waitForDrain } from './segflow.js';
+import { describeStages, stageTotals, waitForDrain } from './segflow.js';
 import { describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
 import { benchEvents, enteringEvent, produceAll } from './workload.js';
 
@@ -64,6 +64,7 @@ try {
   const phase1Membership = membershipMessages;
 
   // ---- phase 2: latency at a steady offered rate ----
+  const stagesBefore = await stageTotals(segflow);
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
   for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
@@ -88,6 +89,7 @@ try {
     return performance.now() > giveUpAt ? total : latencies.length;
   });
   const received = latencies.length;
+  const stages = describeStages(stagesBefore, await stageTotals(segflow));
   const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
   const latency = percentiles(latencies.map((l) => l.ms));
   const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - offerStart >= from * 1000 && l.sentAt - offerStart < (from + 1) * 1000).map((l) => l.ms)).p50;
@@ -124,6 +126,7 @@ try {
       ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
       ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
+      ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
       ['peak RSS (VmHWM, summed)', `${int(peakRss)} MiB over ${processes} process${processes === 1 ? '' : 'es'}`],
       ['membership events in phase 1', int(phase1Membership)],
@@ -136,6 +139,7 @@ try {
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
+      phase2Stages: stages,
       lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
       peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,
     },

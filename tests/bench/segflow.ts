@@ -250,3 +250,42 @@ export const defineSegments = async (segflow: Segflow, segments: SegmentInput[],
     }
   }
 };
+
+/** Sums and counts of the histograms that tell where a phase's time went, over every process. */
+export interface StageTotals {
+  /** Per service: batches handled, messages in them, seconds spent in them. */
+  batches: Map<string, { count: number; messages: number; seconds: number }>;
+  /** Membership changes caused by events: how many were published, and their summed seconds since segflow received their events. */
+  eventToSegment: { count: number; seconds: number };
+}
+
+export const stageTotals = async (segflow: Segflow): Promise<StageTotals> => {
+  const totals: StageTotals = { batches: new Map(), eventToSegment: { count: 0, seconds: 0 } };
+  const texts = await Promise.all(segflow.processes.map(async (p) => (await fetch(`${p.url}/metrics`)).text()));
+  for (const line of texts.flatMap((t) => t.split('\n'))) {
+    const sample = /^(segflow_batch_size|segflow_batch_duration_seconds|segflow_event_to_segment_seconds)_(sum|count)\{(?:service|reason)="([^"]+)"\} (\S+)$/.exec(line);
+    if (!sample) continue;
+    const [, metric, part, label, value] = sample as unknown as [string, string, 'sum' | 'count', string, string];
+    if (metric === 'segflow_event_to_segment_seconds') {
+      if (label === 'event') totals.eventToSegment[part === 'sum' ? 'seconds' : 'count'] += Number(value);
+      continue;
+    }
+    const service = totals.batches.get(label) ?? { count: 0, messages: 0, seconds: 0 };
+    if (metric === 'segflow_batch_size') service[part === 'sum' ? 'messages' : 'count'] += Number(value);
+    else if (part === 'sum') service.seconds += Number(value);
+    totals.batches.set(label, service);
+  }
+  return totals;
+};
+
+/** What happened between two readings, as a line: per service batches, mean size and mean time; then the mean event-to-segment time. */
+export const describeStages = (before: StageTotals, after: StageTotals): string => {
+  const services = [...after.batches].map(([service, a]) => {
+    const b = before.batches.get(service) ?? { count: 0, messages: 0, seconds: 0 };
+    const count = a.count - b.count;
+    return count === 0 ? `${service} no batches` : `${service} ${count} batches of ${((a.messages - b.messages) / count).toFixed(1)} messages, ${(((a.seconds - b.seconds) / count) * 1000).toFixed(1)} ms each`;
+  });
+  const published = after.eventToSegment.count - before.eventToSegment.count;
+  const mean = published === 0 ? 0 : ((after.eventToSegment.seconds - before.eventToSegment.seconds) / published) * 1000;
+  return [...services, `received → membership published ${mean.toFixed(0)} ms mean (${published} changes)`].join('; ');
+};

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { BatchHandler, BatchOutcome, BusMessage, EventBus, OutgoingMessage, TopicPartition } from '@segflow/kafka';
-import { describeFailure, isolatePoison, partitionKey, toDlqMessage } from '@segflow/kafka';
+import type { BatchHandler, BatchOutcome, BusMessage, EventBus, OutgoingMessage, PartitionBatch, TopicPartition } from '@segflow/kafka';
+import { coalescedBatches, describeFailure, isolatePoison, partitionKey, toDlqMessage } from '@segflow/kafka';
 import { isTransientError } from '@segflow/observability';
 import type { Logger } from '@segflow/observability';
 import type { SharedTables } from './tables.js';
@@ -14,12 +14,20 @@ export type ApplyBatch<DB extends SharedTables> = (
   messages: BusMessage[],
 ) => Promise<AfterCommit | void>;
 
+/** Most messages applied in one transaction when batches of several partitions share it. */
+export const MAX_MESSAGES_PER_TRANSACTION = 2_000;
+
 /**
  * Wraps `apply` so that each batch runs in one Postgres transaction together with its
  * offsets (DESIGN §7): the partition's row in `consumer_offsets` is locked, messages
  * below its `next_offset` are skipped (a redelivery), a batch that starts above it asks
  * the adapter to seek back, and `next_offset` moves past the batch in the same commit.
  * The row lock fences a zombie member that still holds a batch after a rebalance.
+ *
+ * Batches of several partitions handed over together share one transaction (up to
+ * MAX_MESSAGES_PER_TRANSACTION messages, see `coalescedBatches`): every partition's row is
+ * locked and moved in it, and `apply` sees their fresh messages, each partition's in offset
+ * order. A shared transaction that fails is retried batch by batch.
  */
 export const transactionalBatchHandler = <DB extends SharedTables>(
   db: Kysely<DB>,
@@ -28,23 +36,32 @@ export const transactionalBatchHandler = <DB extends SharedTables>(
   hooks: { afterCommit?: () => void } = {},
 ): BatchHandler => {
   const store = db as unknown as Kysely<SharedTables>;
-  return async (batch) => {
-    const first = batch.messages[0];
-    if (!first) return { kind: 'done', nextOffset: 0n };
+  const together = async (batches: PartitionBatch[]): Promise<BatchOutcome[]> => {
     let afterCommit: AfterCommit | undefined;
-    const outcome = await store.transaction().execute(async (trx): Promise<BatchOutcome> => {
-      const stored = await lockPosition(trx, groupId, batch, first.offset);
-      if (first.offset > stored) return { kind: 'seek', offset: stored };
-      const fresh = batch.messages.filter((m) => m.offset >= stored);
-      const last = fresh.at(-1);
-      if (!last) return { kind: 'done', nextOffset: stored };
+    const outcomes = await store.transaction().execute(async (trx): Promise<BatchOutcome[]> => {
+      const stored = await lockPositions(trx, groupId, batches);
+      const plans = batches.map((batch) => {
+        const at = stored.get(partitionKey(batch))!;
+        if (batch.messages[0]!.offset > at) return { outcome: { kind: 'seek', offset: at } as BatchOutcome, fresh: [] };
+        const fresh = batch.messages.filter((m) => m.offset >= at);
+        return { outcome: { kind: 'done', nextOffset: fresh.length === 0 ? at : fresh.at(-1)!.offset + 1n } as BatchOutcome, fresh };
+      });
+      const fresh = plans.flatMap((p) => p.fresh);
+      if (fresh.length === 0) return plans.map((p) => p.outcome);
       afterCommit = (await apply(trx as unknown as Transaction<DB>, fresh)) ?? undefined;
-      return { kind: 'done', nextOffset: await movePosition(trx, groupId, batch, last.offset + 1n) };
+      await movePositions(
+        trx,
+        groupId,
+        plans.flatMap((p, i) => (p.fresh.length > 0 && p.outcome.kind === 'done' ? [{ ...batches[i]!, nextOffset: p.outcome.nextOffset }] : [])),
+      );
+      return plans.map((p) => p.outcome);
     });
     hooks.afterCommit?.();
     if (afterCommit) await afterCommit();
-    return outcome;
+    return outcomes;
   };
+  const shared = coalescedBatches(together, { maxMessages: MAX_MESSAGES_PER_TRANSACTION });
+  return async (batch) => (batch.messages.length === 0 ? { kind: 'done', nextOffset: 0n } : shared(batch));
 };
 
 /**
@@ -57,11 +74,12 @@ export const deadLetterPast =
   <DB extends SharedTables>(db: Kysely<DB>, groupId: string, publishDlq: (message: OutgoingMessage) => Promise<void>, now: () => Date) =>
   (message: BusMessage, error: unknown): Promise<BatchOutcome> =>
     (db as unknown as Kysely<SharedTables>).transaction().execute(async (trx): Promise<BatchOutcome> => {
-      const stored = await lockPosition(trx, groupId, message, message.offset);
+      const stored = await lockPosition(trx, groupId, message);
       if (message.offset > stored) return { kind: 'seek', offset: stored };
       if (message.offset < stored) return { kind: 'done', nextOffset: stored };
       await publishDlq(toDlqMessage(message, { reason: 'processing_failed', errors: [describeFailure(error)] }, now()));
-      return { kind: 'done', nextOffset: await movePosition(trx, groupId, message, message.offset + 1n) };
+      await movePositions(trx, groupId, [{ ...message, nextOffset: message.offset + 1n }]);
+      return { kind: 'done', nextOffset: message.offset + 1n };
     });
 
 /**
@@ -96,38 +114,47 @@ export const resilientBatchHandler = <DB extends SharedTables>(options: {
   });
 };
 
-// Locks the partition's row (created at `initial` when new) and returns its next_offset.
-// The row exists after a partition's first batch, so one statement is the usual cost.
-const lockPosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, initial: bigint): Promise<bigint> => {
-  const locked = () =>
-    trx
-      .selectFrom('consumer_offsets')
-      .select('next_offset')
-      .where('group_id', '=', groupId)
-      .where('topic', '=', tp.topic)
-      .where('partition', '=', tp.partition)
-      .forUpdate()
-      .executeTakeFirst();
-  const row = await locked();
-  if (row) return row.next_offset;
+// Locks the partitions' rows (each created at its batch's first offset when new), in key
+// order so that two transactions never wait on each other's rows, and returns their
+// next_offset by partitionKey. The rows exist after a partition's first batch, so one
+// statement is the usual cost.
+const lockPositions = async (trx: Transaction<SharedTables>, groupId: string, batches: PartitionBatch[]): Promise<Map<string, bigint>> => {
+  const locked = async () =>
+    new Map(
+      (
+        await trx
+          .selectFrom('consumer_offsets')
+          .select(['topic', 'partition', 'next_offset'])
+          .where('group_id', '=', groupId)
+          .where(({ eb, refTuple, tuple }) => eb(refTuple('topic', 'partition'), 'in', batches.map((b) => tuple(b.topic, b.partition))))
+          .orderBy('topic')
+          .orderBy('partition')
+          .forUpdate()
+          .execute()
+      ).map((row) => [partitionKey(row), row.next_offset] as const),
+    );
+  const rows = await locked();
+  const missing = batches.filter((b) => !rows.has(partitionKey(b)));
+  if (missing.length === 0) return rows;
   await trx
     .insertInto('consumer_offsets')
-    .values({ group_id: groupId, topic: tp.topic, partition: tp.partition, next_offset: initial })
+    .values(missing.map((b) => ({ group_id: groupId, topic: b.topic, partition: b.partition, next_offset: b.messages[0]!.offset })))
     .onConflict((oc) => oc.doNothing())
     .execute();
-  // Another member may have created it meanwhile: read whichever row won.
-  return (await locked())!.next_offset;
+  // Another member may have created some meanwhile: read whichever rows won.
+  return locked();
 };
 
-const movePosition = async (trx: Transaction<SharedTables>, groupId: string, tp: TopicPartition, nextOffset: bigint): Promise<bigint> => {
-  await trx
-    .updateTable('consumer_offsets')
-    .set({ next_offset: nextOffset, updated_at: sql<Date>`now()` })
-    .where('group_id', '=', groupId)
-    .where('topic', '=', tp.topic)
-    .where('partition', '=', tp.partition)
-    .execute();
-  return nextOffset;
+const lockPosition = async (trx: Transaction<SharedTables>, groupId: string, message: BusMessage): Promise<bigint> =>
+  (await lockPositions(trx, groupId, [{ topic: message.topic, partition: message.partition, messages: [message] }])).get(partitionKey(message))!;
+
+const movePositions = async (trx: Transaction<SharedTables>, groupId: string, moves: (TopicPartition & { nextOffset: bigint })[]): Promise<void> => {
+  if (moves.length === 0) return;
+  await sql`
+    UPDATE consumer_offsets o SET next_offset = m.next_offset, updated_at = now()
+    FROM unnest(${moves.map((m) => m.topic)}::text[], ${moves.map((m) => m.partition)}::int[], ${moves.map((m) => String(m.nextOffset))}::bigint[])
+      AS m(topic, partition, next_offset)
+    WHERE o.group_id = ${groupId} AND o.topic = m.topic AND o.partition = m.partition`.execute(trx);
 };
 
 /** The stored positions of `assigned`, for the adapter to seek to on assignment. */

@@ -7,6 +7,8 @@ export { createMemoryBroker, createMemoryEventBus } from './memory-event-bus.js'
 export type { MemoryBroker, MemoryEventBusOptions } from './memory-event-bus.js';
 export { DLQ_HEADERS, DLQ_MAX_BYTES, describeFailure, DLQ_TRUNCATED_VALUE_BYTES, readDlqHeaders, toDlqMessage } from './dlq.js';
 export type { DlqFailure, DlqInfo } from './dlq.js';
+export { coalescedBatches } from './coalesce.js';
+export type { RunTogether } from './coalesce.js';
 export { isolatePoison } from './poison.js';
 export type { PoisonPolicy } from './poison.js';
 export { recordRefusal, runsOfSize } from './sizes.js';

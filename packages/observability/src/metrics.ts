@@ -28,7 +28,6 @@ export interface SegflowMetrics {
   readonly eventsProcessed: Counter<'service' | 'type' | 'outcome'>;
   /** Adds `count` to `segflow_events_processed_total` (typed outcome; zero creates the series). */
   countEvents(service: string, type: string, outcome: EventOutcome, count?: number): void;
-  /** From the event's own time to the publication of the membership change it caused. */
   /** From when segflow received the cause of a membership change to its publication, by `reason`. */
   readonly eventToSegmentSeconds: Histogram<'reason'>;
   readonly outboxPending: Gauge<'producer'>;
