@@ -65,7 +65,9 @@ const startProcess = async (name: string, entry: Entry, env: Record<string, stri
   const { SEGFLOW_API_KEYS: _open, ...inherited } = process.env;
   // BENCH_CPU_PROF=<dir>: each segflow process writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `services/${entry}/src/main.ts`], {
+  // BENCH_NODE_FLAGS="--flag …": node flags for the segflow processes, to compare runtime settings.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', `services/${entry}/src/main.ts`], {
     cwd: root,
     env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

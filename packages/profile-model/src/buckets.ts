@@ -91,9 +91,13 @@ export interface StoredBucket<V> {
   start: number;
   value: V;
 }
-export const bucketsOf = function* <V>(series: Series<V>): Generator<StoredBucket<V>> {
+
+/** Visits every stored bucket. A loop over the keys rather than a generator: reads walk every bucket of a series per segment and instant. */
+export const forEachBucket = <V>(series: Series<V>, visit: (level: Level, start: number, value: V) => void): void => {
   for (const level of LEVELS) {
-    for (const [key, value] of Object.entries(series[level])) yield { level, start: Number(key) * UNIT[level], value };
+    const map = series[level];
+    const unit = UNIT[level];
+    for (const key of Object.keys(map)) visit(level, Number(key) * unit, map[key]!);
   }
 };
 

@@ -1,6 +1,6 @@
 import type { CustomerEvent, LeadScoreState, ProfileState, ScoringModel, ScoringRule } from '@segflow/contracts';
 import type { ProfileLimits } from './limits.js';
-import { getOwn, setOwn } from './records.js';
+import { cloneJson, getOwn, setOwn } from './records.js';
 import type { Instant } from './time.js';
 import { DAY_MS, MAX_INSTANT_MS, ms, parseIso } from './time.js';
 
@@ -167,7 +167,7 @@ export const mergeLeadScore = (
   context: { now: number; scoring: ScoringModel; limits: ProfileLimits },
 ): void => {
   const ls = draft.leadScore;
-  const other = structuredClone(from);
+  const other = cloneJson(from);
   alignHalfLife(ls, context.scoring.halfLifeDays, context.now);
   alignHalfLife(other, context.scoring.halfLifeDays, context.now);
   if (other.anchor > ls.anchor) {

@@ -6,7 +6,7 @@ import { dimensionKey, mergeActivityDimension, mergePurchaseCategory } from './d
 import { mergeLeadScore } from './lead-score.js';
 import type { ApplyContext } from './profile.js';
 import { compact } from './profile.js';
-import { getOwn, setOwn } from './records.js';
+import { cloneJson, getOwn, setOwn } from './records.js';
 import { earlierIso, iso, laterIso, ms, parseIso } from './time.js';
 import { mergeTraits } from './traits.js';
 
@@ -41,10 +41,10 @@ export const mergeProfiles = (into: ProfileState, from: ProfileState, context: M
   if (from.version === 0) return into;
   const now = ms(context.now);
   const layout = Math.max(now, parseIso(into.bucketsAsOf), parseIso(from.bucketsAsOf));
-  const source = structuredClone(compact(from, layout));
+  const source = cloneJson(compact(from, layout));
   if (into.version === 0) return { ...source, customerId: into.customerId, updatedAt: iso(now) };
   const compacted = compact(into, layout);
-  const draft = compacted === into ? structuredClone(into) : compacted;
+  const draft = compacted === into ? cloneJson(into) : compacted;
   const { limits } = context;
 
   draft.version += source.version;

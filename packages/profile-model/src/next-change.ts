@@ -1,7 +1,7 @@
 import type { ProfileState, RfmQuintiles } from '@segflow/contracts';
 import { nextBirthday } from './age.js';
-import type { Level, StoredBucket } from './buckets.js';
-import { UNIT, bucketsOf, coarser, levelChanges } from './buckets.js';
+import type { Level } from './buckets.js';
+import { UNIT, coarser, forEachBucket, levelChanges } from './buckets.js';
 import { scoreCrossingAt } from './lead-score.js';
 import type { LifecycleConfig } from './lifecycle.js';
 import { DEFAULT_LIFECYCLE_CONFIG, lifecycleStage } from './lifecycle.js';
@@ -20,7 +20,7 @@ export { nextBirthday } from './age.js';
  * intervals: through each phase of its level (see `levelChanges`) it stands for an
  * interval [S, E) and counts while S ≤ q < E + w — the rule of `windowCount`.
  */
-const countedDuring = (bucket: StoredBucket<Cell>, fine: boolean, w: number): [number, number][] => {
+const countedDuring = (bucket: { level: Level; start: number }, fine: boolean, w: number): [number, number][] => {
   const { mh, hd, dx } = levelChanges(bucket.start);
   const phases: { until: number; level: Level }[] = [
     ...(fine ? [{ until: mh, level: 'm' as const }] : []),
@@ -65,15 +65,15 @@ export const nextWindowChange = (
   if (ref.series === null) return null;
   const deltas = new Map<number, number>();
   const add = (t: number, d: number) => deltas.set(t, (deltas.get(t) ?? 0) + d);
-  for (const bucket of bucketsOf(ref.series)) {
-    const v = measure === 'count' ? cellCount(bucket.value) : cellUnits(bucket.value);
-    if (v === 0) continue;
-    for (const [a, b] of countedDuring(bucket, ref.kind === 'fine', w)) {
+  forEachBucket(ref.series, (level, start, value: Cell) => {
+    const v = measure === 'count' ? cellCount(value) : cellUnits(value);
+    if (v === 0) return;
+    for (const [a, b] of countedDuring({ level, start }, ref.kind === 'fine', w)) {
       if (b <= n) continue;
       if (a > n) add(a, v);
       add(b, -v);
     }
-  }
+  });
   // buckets entering and leaving at the same instant may cancel out: skip such instants
   let net = 0;
   for (const t of [...deltas.keys()].sort((x, y) => x - y)) {

@@ -5,6 +5,7 @@ import { compactSeries, countCells, cutsAt, emptyCountBuckets, emptyPurchaseBuck
 import type { ToBaseCurrency } from './currency.js';
 import { emptyLeadScore, scoreEvent } from './lead-score.js';
 import type { ProfileLimits } from './limits.js';
+import { cloneJson } from './records.js';
 import type { Instant } from './time.js';
 import { iso, laterIso, ms, parseIso } from './time.js';
 import { applyTraits } from './traits.js';
@@ -104,7 +105,7 @@ const applyInPlace = (draft: ProfileState, event: CustomerEvent, context: ApplyC
  * deduplicate: the caller applies each eventId once.
  */
 export const applyEvent = (state: ProfileState, event: CustomerEvent, context: ApplyContext): ApplyResult => {
-  const draft = structuredClone(state);
+  const draft = cloneJson(state);
   const reason = applyInPlace(draft, event, context, ms(context.now));
   return reason === null ? { ok: true, state: draft } : { ok: false, reason };
 };
@@ -124,7 +125,7 @@ export const applyEventBatch = (
   let applied = 0;
   const rejected: { eventId: string; reason: string }[] = [];
   for (const event of events) {
-    draft ??= structuredClone(state);
+    draft ??= cloneJson(state);
     const reason = applyInPlace(draft, event, context, now);
     if (reason === null) applied += 1;
     else rejected.push({ eventId: event.eventId, reason });
@@ -140,7 +141,7 @@ export const applyEventBatch = (
 export const compact = (state: ProfileState, now: Instant): ProfileState => {
   const n = ms(now);
   if (n <= parseIso(state.bucketsAsOf)) return state;
-  const draft = structuredClone(state);
+  const draft = cloneJson(state);
   advanceLayout(draft, n);
   return draft;
 };

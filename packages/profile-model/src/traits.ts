@@ -1,4 +1,5 @@
 import type { ProfileState, TraitsEvent } from '@segflow/contracts';
+import { cloneJson } from './records.js';
 import { iso, parseIso } from './time.js';
 
 /**
@@ -11,7 +12,7 @@ const offerTrait = (draft: ProfileState, field: string, value: unknown, at: numb
   const currentAt = current ? parseIso(current.at) : -Infinity;
   const wins = !current || at > currentAt || (at === currentAt && eventId > current.eventId);
   if (wins) {
-    (draft.traits as Record<string, unknown>)[field] = typeof value === 'object' ? structuredClone(value) : value; // no aliasing of the source
+    (draft.traits as Record<string, unknown>)[field] = typeof value === 'object' ? cloneJson(value) : value; // no aliasing of the source
     draft.traitSources[field] = { at: iso(at), eventId };
   }
 };

@@ -1,6 +1,6 @@
 import type { ProfileState } from '@segflow/contracts';
 import type { PurchaseCell, Series, SeriesKind } from './buckets.js';
-import { DAY_LEVEL_MS, HOUR_LEVEL_MS, MINUTE_LEVEL_MS, bucketsOf, cutsAt, effectiveBucket } from './buckets.js';
+import { DAY_LEVEL_MS, HOUR_LEVEL_MS, MINUTE_LEVEL_MS, cutsAt, effectiveBucket, forEachBucket } from './buckets.js';
 import { fromUnits } from './currency.js';
 import { getOwn } from './records.js';
 import type { Instant } from './time.js';
@@ -76,10 +76,10 @@ export const measureAt = (ref: SeriesRef, w: number, now: number, asOf: number, 
   if (ref.series === null) return 0;
   const cuts = cutsAt(Math.max(now, asOf));
   let total = 0;
-  for (const bucket of bucketsOf(ref.series)) {
-    const span = effectiveBucket(bucket, cuts, ref.kind);
-    if (span !== null && span.start <= now && span.end > now - w) total += measure === 'count' ? cellCount(bucket.value) : cellUnits(bucket.value);
-  }
+  forEachBucket(ref.series, (level, start, value) => {
+    const span = effectiveBucket({ level, start }, cuts, ref.kind);
+    if (span !== null && span.start <= now && span.end > now - w) total += measure === 'count' ? cellCount(value) : cellUnits(value);
+  });
   return total;
 };
 
