@@ -54,6 +54,7 @@ try {
   const events = benchEvents(EVENTS, CUSTOMERS, prefix);
   const produceBar = progress('producing events', EVENTS);
   const phase1Start = Date.now();
+  const phase1Cpu = segflow.cpuSeconds();
   await produceAll((topic, messages) => bus.publish(topic, messages), topics, events, (n) => produceBar.update(n));
   produceBar.stop();
   const producedAt = Date.now();
@@ -61,10 +62,13 @@ try {
   const drainedAt = await waitForDrain(segflow, { groups, sourceEnd: EVENTS, afterMs: producedAt, timeoutMs: 30 * 60_000 });
   if (drainedAt === null) throw new Error('consumer lag did not reach 0 within 30 minutes');
   const drainSeconds = (drainedAt - phase1Start) / 1000;
+  // CPU per event varies far less from run to run than events/s on a shared machine: the figure to compare builds by.
+  const phase1CpuUs = ((segflow.cpuSeconds() - phase1Cpu) / EVENTS) * 1e6;
   const phase1Membership = membershipMessages;
 
   // ---- phase 2: latency at a steady offered rate ----
   const stagesBefore = await stageTotals(segflow);
+  const phase2Cpu = segflow.cpuSeconds();
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
   for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
@@ -91,6 +95,7 @@ try {
   const received = latencies.length;
   const stages = describeStages(stagesBefore, await stageTotals(segflow));
   const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
+  const phase2CpuUs = ((segflow.cpuSeconds() - phase2Cpu) / total) * 1e6;
   const latency = percentiles(latencies.map((l) => l.ms));
   const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - offerStart >= from * 1000 && l.sentAt - offerStart < (from + 1) * 1000).map((l) => l.ms)).p50;
   const [firstP50, lastP50] = [inSecond(0), inSecond(SECONDS - 1)];
@@ -110,8 +115,11 @@ try {
   const bare = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare`, topics: sourceTopics, outputTopic: bareTopics.customerEvents });
   cleanup.push(() => bare.stop());
   const bareStart = performance.now();
+  const bareCpu = process.cpuUsage();
   await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
   const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
+  const bareCpuUsed = process.cpuUsage(bareCpu);
+  const bareCpuUs = (bareCpuUsed.user + bareCpuUsed.system) / EVENTS;
 
   const segflowRate = EVENTS / drainSeconds;
   const bareRate = EVENTS / bareSeconds;
@@ -126,6 +134,8 @@ try {
       ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
       ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
+      ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
+      ['bare pipeline CPU per event', `${int(bareCpuUs)} µs (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
       ['peak RSS (VmHWM, summed)', `${int(peakRss)} MiB over ${processes} process${processes === 1 ? '' : 'es'}`],
@@ -139,6 +149,7 @@ try {
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
+      cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs) },
       phase2Stages: stages,
       lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
       peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,

@@ -56,9 +56,15 @@ const consumedBy = async (db: ReturnType<typeof createDb<ProfileDb>>, groupId: s
 // 2. Baseline: consume + one UNNEST upsert per batch, offsets in the same transaction.
 const baselineDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const bdb = createDb<ProfileDb>(baselineDb.url);
+const cpuPerEventUs = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / EVENTS;
+};
 const baselineStart = performance.now();
+const baselineCpu = process.cpuUsage();
 const baseline = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline`, topics: [topics.customerEvents] });
 const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, async () => baseline.handled, baselineStart);
+const baselineCpuUs = cpuPerEventUs(baselineCpu);
 await baseline.stop();
 
 // 3. The profile service, alone, on the same events.
@@ -67,16 +73,18 @@ const pdb = createDb<ProfileDb>(serviceDb.url);
 const rssBefore = rssMiB();
 const service = createProfileService({ db: pdb, databaseUrl: serviceDb.url, bus, log, topics, namespace, partitions: PARTITIONS, baseCurrency: 'EUR', fxRates: {} });
 const serviceStart = performance.now();
+const serviceCpu = process.cpuUsage();
 await service.start();
 const serviceMs = await timeUntil('profile service', EVENTS, () => consumedBy(pdb, groupFor(namespace, 'profile')), serviceStart);
+const serviceCpuUs = cpuPerEventUs(serviceCpu);
 const rssAfter = rssMiB();
 await service.stop();
 
 const rate = (ms: number) => Math.round(EVENTS / (ms / 1000));
 const customers = await pdb.selectFrom('profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
 console.log(`\nprofile service throughput — ${EVENTS} events, ${CUSTOMERS} customers, ${PARTITIONS} partitions`);
-console.log(`  baseline (consume + one UNNEST upsert per batch): ${rate(baselineMs).toLocaleString('en')} events/s (${(baselineMs / 1000).toFixed(1)} s)`);
-console.log(`  profile service (validate, dedupe, model, outbox): ${rate(serviceMs).toLocaleString('en')} events/s (${(serviceMs / 1000).toFixed(1)} s)`);
+console.log(`  baseline (consume + one UNNEST upsert per batch): ${rate(baselineMs).toLocaleString('en')} events/s (${(baselineMs / 1000).toFixed(1)} s), ${Math.round(baselineCpuUs)} µs CPU per event`);
+console.log(`  profile service (validate, dedupe, model, outbox): ${rate(serviceMs).toLocaleString('en')} events/s (${(serviceMs / 1000).toFixed(1)} s), ${Math.round(serviceCpuUs)} µs CPU per event`);
 console.log(`  ratio: ${(rate(serviceMs) / rate(baselineMs)).toFixed(2)} of the baseline; profiles stored: ${customers.n}; process RSS ${rssBefore} → ${rssAfter} MiB`);
 
 await bus.close();

@@ -7,7 +7,7 @@ import type { SegflowClient } from '@segflow/client';
 import type { ScoringModelInput, SegmentInput } from '@segflow/contracts';
 import type { GroupLagReport, PartitionLagReport } from '@segflow/service-kit';
 import { ensureLocalKafka } from '@segflow/testkit';
-import { peakRssMiB, progressLines, sleep } from './support.js';
+import { cpuSecondsOf, peakRssMiB, progressLines, sleep } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -111,6 +111,8 @@ export interface Segflow {
   urlOf(service: 'ingest' | 'profile' | 'segment'): string;
   /** Sum of the processes' peak RSS (VmHWM), MiB. */
   peakRssMiB(): number;
+  /** CPU time the processes have used so far, summed, in seconds. */
+  cpuSeconds(): number;
   /** Throws with the process's output if one has exited. */
   assertRunning(): void;
   /** SIGTERM to each process, then SIGKILL after `graceMs`; resolves with how each ended. */
@@ -167,6 +169,7 @@ export const startSegflow = async (options: { mode: Mode; namespace: string; dat
     processes,
     urlOf: (service) => processes.find((p) => p.entry === service || p.entry === 'all')!.url,
     peakRssMiB: () => processes.reduce((sum, p) => sum + (peakRssMiB(p.child.pid!) ?? 0), 0),
+    cpuSeconds: () => processes.reduce((sum, p) => sum + (cpuSecondsOf(p.child.pid!) ?? 0), 0),
     assertRunning: () => {
       const gone = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
       if (gone) throw new Error(`${gone.name} exited (${gone.child.signalCode ?? gone.child.exitCode}); its last output:\n${gone.tail()}`);

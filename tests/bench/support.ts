@@ -50,6 +50,21 @@ export const peakRssMiB = (pid: number): number | null => {
   }
 };
 
+// Linux reports process times in clock ticks; USER_HZ is 100 on every architecture Node runs on.
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, all threads) a live process has used, in seconds; null once it is gone. */
+export const cpuSecondsOf = (pid: number): number | null => {
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+};
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Nearest-rank percentiles of `values` (ms), and the max. */
