@@ -63,11 +63,20 @@ export const saveProfiles = async (
   trx: Db,
   rows: { state: ProfileState; mergedInto?: string }[],
   stored: ReadonlySet<string>,
+  /** The states already serialised (the caller publishes the same JSON); the others are serialised here. */
+  serialised: ReadonlyMap<ProfileState, string> = new Map(),
 ): Promise<string[]> => {
   if (rows.length === 0) return [];
   const written = await trx
     .insertInto('profiles')
-    .values(rows.map((r) => ({ customer_id: r.state.customerId, version: r.state.version, state: JSON.stringify(r.state), merged_into: r.mergedInto ?? null })))
+    .values(
+      rows.map((r) => ({
+        customer_id: r.state.customerId,
+        version: r.state.version,
+        state: serialised.get(r.state) ?? JSON.stringify(r.state),
+        merged_into: r.mergedInto ?? null,
+      })),
+    )
     .onConflict((oc) =>
       oc
         .column('customer_id')

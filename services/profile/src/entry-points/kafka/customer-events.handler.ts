@@ -12,6 +12,7 @@ import { claimEventIds, lockProfiles, saveProfiles } from '../../data-access/pro
 import { currentScoringModel } from '../../data-access/scoring-model.repository.js';
 import type { ProfileDb } from '../../data-access/tables.js';
 import { applyEvents } from '../../domain/apply-events.js';
+import { encodeProfileChange } from '../../domain/profile-change-message.js';
 import { triageCustomerEvent } from '../../domain/triage.js';
 
 export const PROFILE_OUTBOX = 'profile';
@@ -61,10 +62,13 @@ export const applyCustomerEvents =
     // The model in force when the batch is processed: a change applies to events processed after it.
     const scoring = await currentScoringModel(trx);
     const { changed, changes, aliases, merges, conflicts } = applyEvents(locked.profiles, toApply, { now, toBase: deps.toBase, scoring, limits: deps.limits }, locked.aliases);
+    // Each snapshot is serialised once: the same JSON is stored and published.
+    const serialised = new Map(changed.map((state) => [state, JSON.stringify(state)]));
     const moved = await saveProfiles(
       trx,
       [...changed.map((state) => ({ state })), ...aliases.map((a) => ({ state: { ...emptyProfile(a.customerId, now), version: a.version }, mergedInto: a.mergedInto }))],
       locked.stored,
+      serialised,
     );
     if (moved.length > 0) {
       throw new AppError('concurrent_merge', `${moved.length} profile(s) changed under the batch (merged or created by another partition's batch); retrying`, { retriable: true });
@@ -72,7 +76,7 @@ export const applyCustomerEvents =
     await enqueueOutbox(
       trx,
       PROFILE_OUTBOX,
-      [...merges, ...changes].map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: JSON.stringify(change) })),
+      [...merges, ...changes].map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: encodeProfileChange(change, serialised) })),
     );
     if (conflicts > 0) deps.log.info({ conflicts }, 'identify events ignored: their anonymous id was merged into another customer already');
     if (poison.length > 0) {
