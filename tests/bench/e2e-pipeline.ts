@@ -10,7 +10,7 @@ import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { startBarePipeline } from './bare-pipeline.js';
 import { parseBenchArgs, startBenchRun } from './run.js';
 import { describeStages, stageTotals, waitForDrain } from './segflow.js';
-import { describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
+import { cpuMicrosSince, describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
 import { benchEvents, enteringEvent, produceAll } from './workload.js';
 
 const { mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, rate: RATE, seconds: SECONDS, partitions: PARTITIONS } = parseBenchArgs({
@@ -118,8 +118,7 @@ try {
   const bareCpu = process.cpuUsage();
   await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
   const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
-  const bareCpuUsed = process.cpuUsage(bareCpu);
-  const bareCpuUs = (bareCpuUsed.user + bareCpuUsed.system) / EVENTS;
+  const bareCpuUs = cpuMicrosSince(bareCpu) / EVENTS;
 
   const segflowRate = EVENTS / drainSeconds;
   const bareRate = EVENTS / bareSeconds;

@@ -11,7 +11,7 @@ import type { ProfileDb } from '@segflow/profile';
 import { groupFor, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
 import { startBarePipeline } from './bare-pipeline.js';
-import { progress, rssMiB, timeUntil } from './support.js';
+import { cpuMicrosSince, progress, rssMiB, timeUntil } from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
@@ -56,15 +56,11 @@ const consumedBy = async (db: ReturnType<typeof createDb<ProfileDb>>, groupId: s
 // 2. Baseline: consume + one UNNEST upsert per batch, offsets in the same transaction.
 const baselineDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const bdb = createDb<ProfileDb>(baselineDb.url);
-const cpuPerEventUs = (since: NodeJS.CpuUsage): number => {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / EVENTS;
-};
 const baselineStart = performance.now();
 const baselineCpu = process.cpuUsage();
 const baseline = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline`, topics: [topics.customerEvents] });
 const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, async () => baseline.handled, baselineStart);
-const baselineCpuUs = cpuPerEventUs(baselineCpu);
+const baselineCpuUs = cpuMicrosSince(baselineCpu) / EVENTS;
 await baseline.stop();
 
 // 3. The profile service, alone, on the same events.
@@ -76,7 +72,7 @@ const serviceStart = performance.now();
 const serviceCpu = process.cpuUsage();
 await service.start();
 const serviceMs = await timeUntil('profile service', EVENTS, () => consumedBy(pdb, groupFor(namespace, 'profile')), serviceStart);
-const serviceCpuUs = cpuPerEventUs(serviceCpu);
+const serviceCpuUs = cpuMicrosSince(serviceCpu) / EVENTS;
 const rssAfter = rssMiB();
 await service.stop();
 

@@ -65,6 +65,12 @@ export const cpuSecondsOf = (pid: number): number | null => {
   }
 };
 
+/** CPU time (user + system) this process has used since `since`, in microseconds. */
+export const cpuMicrosSince = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Nearest-rank percentiles of `values` (ms), and the max. */

@@ -85,13 +85,6 @@ export const mergeSeries = <V>(into: Series<V>, from: Series<V>, ops: CellOps<V>
   for (const level of LEVELS) for (const [key, value] of Object.entries(from[level])) addCell(into[level], key, value, ops);
 };
 
-/** A stored bucket: its level and start (epoch ms), and its cell. */
-export interface StoredBucket<V> {
-  level: Level;
-  start: number;
-  value: V;
-}
-
 /** Visits every stored bucket. A loop over the keys rather than a generator: reads walk every bucket of a series per segment and instant. */
 export const forEachBucket = <V>(series: Series<V>, visit: (level: Level, start: number, value: V) => void): void => {
   for (const level of LEVELS) {
@@ -106,14 +99,10 @@ export const forEachBucket = <V>(series: Series<V>, visit: (level: Level, start:
  * at the coarser of its stored level and the level its age at `q` calls for, so a query
  * answers the same whether or not the state was compacted since. Null once dropped.
  */
-export const effectiveBucket = (
-  bucket: { level: Level; start: number },
-  qCuts: Cuts,
-  kind: SeriesKind,
-): { start: number; end: number } | null => {
-  const level = coarser(bucket.level, levelAt(bucket.start, qCuts, kind));
+export const effectiveBucket = (storedLevel: Level, storedStart: number, qCuts: Cuts, kind: SeriesKind): { start: number; end: number } | null => {
+  const level = coarser(storedLevel, levelAt(storedStart, qCuts, kind));
   if (level === null) return null;
-  const start = floorTo(bucket.start, UNIT[level]);
+  const start = floorTo(storedStart, UNIT[level]);
   return { start, end: start + UNIT[level] };
 };
 

@@ -20,8 +20,8 @@ export { nextBirthday } from './age.js';
  * intervals: through each phase of its level (see `levelChanges`) it stands for an
  * interval [S, E) and counts while S ≤ q < E + w — the rule of `windowCount`.
  */
-const countedDuring = (bucket: { level: Level; start: number }, fine: boolean, w: number): [number, number][] => {
-  const { mh, hd, dx } = levelChanges(bucket.start);
+const countedDuring = (storedLevel: Level, storedStart: number, fine: boolean, w: number): [number, number][] => {
+  const { mh, hd, dx } = levelChanges(storedStart);
   const phases: { until: number; level: Level }[] = [
     ...(fine ? [{ until: mh, level: 'm' as const }] : []),
     { until: hd, level: 'h' },
@@ -30,8 +30,8 @@ const countedDuring = (bucket: { level: Level; start: number }, fine: boolean, w
   const intervals: [number, number][] = [];
   let from = -Infinity;
   for (const phase of phases) {
-    const level = coarser(bucket.level, phase.level)!;
-    const start = floorTo(bucket.start, UNIT[level]);
+    const level = coarser(storedLevel, phase.level)!;
+    const start = floorTo(storedStart, UNIT[level]);
     const a = Math.max(from, start);
     const b = Math.min(phase.until, start + UNIT[level] + w);
     if (a < b) {
@@ -68,7 +68,7 @@ export const nextWindowChange = (
   forEachBucket(ref.series, (level, start, value: Cell) => {
     const v = measure === 'count' ? cellCount(value) : cellUnits(value);
     if (v === 0) return;
-    for (const [a, b] of countedDuring({ level, start }, ref.kind === 'fine', w)) {
+    for (const [a, b] of countedDuring(level, start, ref.kind === 'fine', w)) {
       if (b <= n) continue;
       if (a > n) add(a, v);
       add(b, -v);

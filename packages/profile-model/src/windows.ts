@@ -77,7 +77,7 @@ export const measureAt = (ref: SeriesRef, w: number, now: number, asOf: number, 
   const cuts = cutsAt(Math.max(now, asOf));
   let total = 0;
   forEachBucket(ref.series, (level, start, value) => {
-    const span = effectiveBucket({ level, start }, cuts, ref.kind);
+    const span = effectiveBucket(level, start, cuts, ref.kind);
     if (span !== null && span.start <= now && span.end > now - w) total += measure === 'count' ? cellCount(value) : cellUnits(value);
   });
   return total;
