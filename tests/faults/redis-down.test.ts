@@ -74,8 +74,9 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
   const counted = (customers: string[], expected: number) =>
     eventually(async () => wrongCounts(await purchaseCounts(system.profileDb, customers), expected), (w) => Object.keys(w).length === 0, { what: `${expected} purchases applied`, timeoutMs: 30_000 });
   // Entries live under the cache's current generation (see membershipCache).
-  const cacheKey = async (customerId: string) =>
-    `${system.namespace}segflow:g${(await system.redis.get(`${system.namespace}segflow:cache-generation`)) ?? '0'}:customer:{${customerId}}:segments`;
+  const generation = async () => (await system.redis.get(`${system.namespace}segflow:cache-generation`)) ?? '0';
+  const cacheKey = async (customerId: string) => `${system.namespace}segflow:g${await generation()}:customer:{${customerId}}:segments`;
+  const namesKey = async () => `${system.namespace}segflow:g${await generation()}:segment-names`;
   const redisCheck = async () => {
     const { status, body } = await readiness(system.api);
     return { status, redis: body!.checks.find((c) => c.name === 'segment.redis')?.ok };
@@ -118,8 +119,11 @@ describe('fault suite: Redis (the membership cache) goes away and comes back', (
     const everyone = [...early, ...during, ...after];
     await expectSegments(everyone, [BUYERS.id]);
     for (const customerId of everyone) expect(await system.redis.hget(await cacheKey(customerId), '_complete'), customerId).toBe('1');
-    // Served from the cache, not Postgres: an entry only the cache holds shows in the answer.
+    // Served from the cache, not Postgres: an entry only the cache holds shows in the answer
+    // once its name is there too (each instance rereads the names every second).
+    await system.redis.hset(await namesKey(), 'cache-probe', 'Probe');
     await system.redis.hset(await cacheKey(during[0]!), 'cache-probe', '999|1|');
+    await eventually(() => segmentsOf(during[0]!), (a) => a.ids?.includes('cache-probe') === true, { what: 'the probe served from the cache', timeoutMs: 5_000 });
     expect((await segmentsOf(during[0]!)).ids).toEqual([BUYERS.id, 'cache-probe']);
     await system.redis.hdel(await cacheKey(during[0]!), 'cache-probe');
     await health.stop();

@@ -299,6 +299,26 @@ describe('segment service', () => {
       }
     });
 
+    it('names segments from its copy of the names: a rename shows at once, a name it lacks sends the read to Postgres', async () => {
+      await post('/v1/segments', { id: 'named', name: 'Before', rule: { field: 'purchase.count', op: 'gte', value: 1 } });
+      const c = uniqueName('n');
+      await s.sendChanges([change(c, 1, 1)]);
+      await until(() => s.events().some((e) => e.subject === c && e.data.segmentId === 'named'), 'entry');
+      const nameOf = async () =>
+        (await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` })).json().segments.find((x: { segmentId: string }) => x.segmentId === 'named')?.name;
+      expect(await nameOf()).toBe('Before'); // fills the entry and the names
+      const renamed = await s.app.inject({ method: 'PUT', url: '/v1/segments/named', payload: { name: 'After', rule: { field: 'purchase.count', op: 'gte', value: 1 } } });
+      expect(renamed.statusCode).toBe(200);
+      expect(await nameOf()).toBe('After');
+
+      // A cached membership in a segment whose name the cache lacks (planted here): the
+      // answer comes from Postgres, never with the id in place of a name.
+      const generation = await s.redis.get(`${s.namespace}segflow:cache-generation`);
+      await s.redis.hset(`${s.namespace}segflow:g${generation}:customer:{${c}}:segments`, 'ghost-segment', '99|1|2026-01-01T00:00:00.000Z|');
+      const answer = (await s.app.inject({ method: 'GET', url: `/v1/customers/${c}/segments` })).json();
+      expect(answer.segments.map((x: { segmentId: string; name: string }) => [x.segmentId, x.name])).toEqual([['named', 'After']]);
+    });
+
     it('answers 404 for a customer it never saw', async () => {
       const url = `/v1/customers/${uniqueName('ghost')}/segments`;
       expectProblem(await s.app.inject({ method: 'GET', url }), { code: 'not_found', status: 404, instance: url });

@@ -79,6 +79,25 @@ export const membershipCache = (redis: Redis, namespace: string) => {
     }
     return generation;
   };
+  // Segment names change rarely: each instance keeps the generation's names hash and
+  // rereads it at most every GENERATION_REFRESH_MS, one read shared by concurrent requests.
+  let names: { generation: string | null; readAt: number; byId: Map<string, string> } = { generation: null, readAt: 0, byId: new Map() };
+  let namesReading: Promise<Map<string, string>> | null = null;
+  const segmentNames = (): Map<string, string> | Promise<Map<string, string>> => {
+    if (names.generation === generation && Date.now() - names.readAt <= GENERATION_REFRESH_MS) return names.byId;
+    const readFor = generation;
+    namesReading ??= client
+      .hgetall(namesKey())
+      .then((stored) => {
+        names = { generation: readFor, readAt: Date.now(), byId: new Map(Object.entries(stored)) };
+        return names.byId;
+      })
+      .finally(() => void (namesReading = null));
+    return namesReading;
+  };
+  const rememberNames = (entries: Iterable<[string, string]>) => {
+    if (names.generation === generation) for (const [id, name] of entries) names.byId.set(id, name);
+  };
   const failed = (error: unknown): never => {
     lost = true;
     throw error;
@@ -107,7 +126,10 @@ export const membershipCache = (redis: Redis, namespace: string) => {
     /** Fills a customer's entry with every membership read from Postgres (and their segments' names). */
     fill: async (customerId: string, memberships: (CachedMembership & { name: string })[], asOf: Date) => {
       await current().catch(failed);
-      if (memberships.length > 0) await client.hset(namesKey(), Object.fromEntries(memberships.map((m) => [m.segmentId, m.name]))).catch(failed);
+      if (memberships.length > 0) {
+        await client.hset(namesKey(), Object.fromEntries(memberships.map((m) => [m.segmentId, m.name]))).catch(failed);
+        rememberNames(memberships.map((m) => [m.segmentId, m.name]));
+      }
       await write(customerId, memberships, asOf, true);
     },
     /** Forgets customers entirely (erasure). */
@@ -119,26 +141,23 @@ export const membershipCache = (redis: Redis, namespace: string) => {
     setSegmentName: async (segmentId: string, name: string) => {
       await current().catch(failed);
       await client.hset(namesKey(), segmentId, name).catch(failed);
+      rememberNames([[segmentId, name]]);
     },
-    /** The cached answer, or null on a miss (never filled, or lost). */
+    /** The cached answer, or null on a miss (never filled, lost, or naming a segment whose name is not cached). */
     read: async (customerId: string): Promise<CustomerSegments | null> => {
       await current();
-      const [[, fields], [, names]] = (await client.multi().hgetall(customerKey(customerId)).hgetall(namesKey()).exec()) as [
-        [unknown, Record<string, string>],
-        [unknown, Record<string, string>],
-      ];
+      const [fields, names] = await Promise.all([client.hgetall(customerKey(customerId)), segmentNames()]);
       if (fields._complete !== '1') return null;
-      const memberships = Object.entries(fields)
-        .filter(([field]) => !field.startsWith('_'))
-        .map(([segmentId, value]) => decode(segmentId, value))
-        .filter((m): m is CachedMembership => m !== null && m.isMember);
-      return {
-        customerId,
-        segments: memberships
-          .map((m) => ({ segmentId: m.segmentId, name: names[m.segmentId] ?? m.segmentId, enteredAt: m.enteredAt ?? fields._asOf!, group: m.group }))
-          .sort((a, b) => a.segmentId.localeCompare(b.segmentId)),
-        asOf: fields._asOf ?? null,
-      };
+      const segments: CustomerSegments['segments'] = [];
+      for (const [field, value] of Object.entries(fields)) {
+        if (field.startsWith('_')) continue;
+        const m = decode(field, value);
+        if (m === null || !m.isMember) continue;
+        const name = names.get(m.segmentId);
+        if (name === undefined) return null;
+        segments.push({ segmentId: m.segmentId, name, enteredAt: m.enteredAt ?? fields._asOf!, group: m.group });
+      }
+      return { customerId, segments: segments.sort((a, b) => a.segmentId.localeCompare(b.segmentId)), asOf: fields._asOf ?? null };
     },
   };
 };
