@@ -109,6 +109,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
     name: 'segment',
     routes,
     start: async () => {
+      cache.open();
       await migrateSegment(db);
       await bus.createTopics([topics.profileChanges, topics.membership, topics.dlq].map((topic) => ({ topic, partitions: deps.partitions })));
       relay = await startOutboxRelay({
@@ -180,6 +181,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       untrackOutbox = null;
       untrackRetries?.();
       untrackRetries = null;
+      await cache.close();
     },
     readiness: [
       ...consumerReadiness(() => subscription),

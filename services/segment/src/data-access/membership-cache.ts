@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CustomerSegments } from '@segflow/contracts';
+import { trackedReads } from './tracked-reads.js';
 
 /** One membership as the cache stores it: the sequence guards against older writes. */
 export interface CachedMembership {
@@ -42,6 +43,9 @@ const decode = (segmentId: string, value: string): CachedMembership | null => {
   return { segmentId, seq: BigInt(seq), isMember: member === '1', enteredAt: enteredAt || null, group: group || null };
 };
 
+// localeCompare's order, without building a collator per comparison.
+const bySegmentId = new Intl.Collator();
+
 type GuardedRedis = Redis & { segflowGuardedWrite(key: string, ...args: string[]): Promise<number> };
 
 /**
@@ -79,25 +83,8 @@ export const membershipCache = (redis: Redis, namespace: string) => {
     }
     return generation;
   };
-  // Segment names change rarely: each instance keeps the generation's names hash and
-  // rereads it at most every GENERATION_REFRESH_MS, one read shared by concurrent requests.
-  let names: { generation: string | null; readAt: number; byId: Map<string, string> } = { generation: null, readAt: 0, byId: new Map() };
-  let namesReading: Promise<Map<string, string>> | null = null;
-  const segmentNames = (): Map<string, string> | Promise<Map<string, string>> => {
-    if (names.generation === generation && Date.now() - names.readAt <= GENERATION_REFRESH_MS) return names.byId;
-    const readFor = generation;
-    namesReading ??= client
-      .hgetall(namesKey())
-      .then((stored) => {
-        names = { generation: readFor, readAt: Date.now(), byId: new Map(Object.entries(stored)) };
-        return names.byId;
-      })
-      .finally(() => void (namesReading = null));
-    return namesReading;
-  };
-  const rememberNames = (entries: Iterable<[string, string]>) => {
-    if (names.generation === generation) for (const [id, name] of entries) names.byId.set(id, name);
-  };
+  // Hot entries and the names are read from copies Redis keeps current (see trackedReads).
+  const tracked = trackedReads(redis);
   const failed = (error: unknown): never => {
     lost = true;
     throw error;
@@ -106,29 +93,40 @@ export const membershipCache = (redis: Redis, namespace: string) => {
   const write = async (customerId: string, memberships: CachedMembership[], asOf: Date, complete: boolean) => {
     await current();
     const args = memberships.flatMap((m) => [m.segmentId, encode(m)]);
-    await client.segflowGuardedWrite(customerKey(customerId), complete ? '1' : '0', asOf.toISOString(), ...args).catch(failed);
+    const key = customerKey(customerId);
+    await client.segflowGuardedWrite(key, complete ? '1' : '0', asOf.toISOString(), ...args).catch(failed);
+    tracked.drop([key]);
   };
 
   return {
+    /** Starts keeping copies of what is read (connects two more connections). */
+    open: tracked.open,
+    close: tracked.close,
     /** Records changes decided at `asOf` for many customers in one round trip. */
     recordChanges: async (changes: Map<string, CachedMembership[]>, asOf: Date): Promise<void> => {
       if (changes.size === 0) return;
       await current().catch(failed);
       const pipeline = client.pipeline() as unknown as { segflowGuardedWrite(...args: string[]): void; exec(): Promise<[Error | null, unknown][] | null> };
-      for (const [customerId, memberships] of changes) {
-        pipeline.segflowGuardedWrite(customerKey(customerId), '0', asOf.toISOString(), ...memberships.flatMap((m) => [m.segmentId, encode(m)]));
+      const keys = [...changes.keys()].map(customerKey);
+      let i = 0;
+      for (const memberships of changes.values()) {
+        pipeline.segflowGuardedWrite(keys[i++]!, '0', asOf.toISOString(), ...memberships.flatMap((m) => [m.segmentId, encode(m)]));
       }
       // exec resolves even when its commands failed: each answer carries its own error.
       const answers = await pipeline.exec().catch(failed);
+      tracked.drop(keys);
       const error = answers?.find(([err]) => err !== null)?.[0];
       if (error) failed(error);
     },
     /** Fills a customer's entry with every membership read from Postgres (and their segments' names). */
     fill: async (customerId: string, memberships: (CachedMembership & { name: string })[], asOf: Date) => {
       await current().catch(failed);
-      if (memberships.length > 0) {
-        await client.hset(namesKey(), Object.fromEntries(memberships.map((m) => [m.segmentId, m.name]))).catch(failed);
-        rememberNames(memberships.map((m) => [m.segmentId, m.name]));
+      // Only names not stored yet: each write of the names makes every instance reread them.
+      const stored = await tracked.hgetall(namesKey()).catch(failed);
+      const missing = memberships.filter((m) => stored[m.segmentId] !== m.name);
+      if (missing.length > 0) {
+        await client.hset(namesKey(), Object.fromEntries(missing.map((m) => [m.segmentId, m.name]))).catch(failed);
+        tracked.drop([namesKey()]);
       }
       await write(customerId, memberships, asOf, true);
     },
@@ -136,28 +134,30 @@ export const membershipCache = (redis: Redis, namespace: string) => {
     forget: async (customerIds: string[]): Promise<void> => {
       if (customerIds.length === 0) return;
       await current().catch(failed);
-      await client.del(...customerIds.map(customerKey)).catch(failed);
+      const keys = customerIds.map(customerKey);
+      await client.del(...keys).catch(failed);
+      tracked.drop(keys);
     },
     setSegmentName: async (segmentId: string, name: string) => {
       await current().catch(failed);
       await client.hset(namesKey(), segmentId, name).catch(failed);
-      rememberNames([[segmentId, name]]);
+      tracked.drop([namesKey()]);
     },
     /** The cached answer, or null on a miss (never filled, lost, or naming a segment whose name is not cached). */
     read: async (customerId: string): Promise<CustomerSegments | null> => {
       await current();
-      const [fields, names] = await Promise.all([client.hgetall(customerKey(customerId)), segmentNames()]);
+      const [fields, names] = await Promise.all([tracked.hgetall(customerKey(customerId)), tracked.hgetall(namesKey())]);
       if (fields._complete !== '1') return null;
       const segments: CustomerSegments['segments'] = [];
       for (const [field, value] of Object.entries(fields)) {
         if (field.startsWith('_')) continue;
         const m = decode(field, value);
         if (m === null || !m.isMember) continue;
-        const name = names.get(m.segmentId);
+        const name = Object.hasOwn(names, m.segmentId) ? names[m.segmentId] : undefined;
         if (name === undefined) return null;
         segments.push({ segmentId: m.segmentId, name, enteredAt: m.enteredAt ?? fields._asOf!, group: m.group });
       }
-      return { customerId, segments: segments.sort((a, b) => a.segmentId.localeCompare(b.segmentId)), asOf: fields._asOf ?? null };
+      return { customerId, segments: segments.sort((a, b) => bySegmentId.compare(a.segmentId, b.segmentId)), asOf: fields._asOf ?? null };
     },
   };
 };
