@@ -66,7 +66,7 @@ describe('SEGFLOW_LIFECYCLE', () => {
 describe('HTTP settings', () => {
   it('default to generous budgets per key, a small one for failed authentications, and no trusted proxy', () => {
     expect(httpSettings(parseConfig(BaseConfig, { SEGFLOW_NAMESPACE: 'qa.' }))).toEqual({
-      rateLimit: { perMinute: 6000, failedAuthPerMinute: 60, keyPrefix: 'qa.segflow-rate-limit:' },
+      rateLimit: { perMinute: 6000, failedAuthPerMinute: 60, keyPrefix: 'qa.segflow-rate-limit:', syncMs: 100 },
       trustProxy: false,
     });
   });

@@ -3,7 +3,7 @@ import { LifecycleThresholds } from '@segflow/contracts';
 import type { AsyncApiSettings } from '@segflow/contracts';
 import { jsonEnv } from '@segflow/observability';
 import { apiKeysEnv } from './auth.js';
-import { DEFAULT_RATE_LIMITS } from './rate-limits.js';
+import { DEFAULT_RATE_LIMITS, SYNC_MS } from './rate-limits.js';
 import type { RateLimitSettings } from './rate-limits.js';
 
 const trustProxy = z
@@ -71,6 +71,8 @@ export const baseEnv = {
   SEGFLOW_API_KEYS: apiKeysEnv,
   /** Requests per minute per API key (per client address without one); 0: no limit. */
   SEGFLOW_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.perMinute),
+  /** How often (ms) each instance settles its request counts with the others' through Redis; 0: on every request. */
+  SEGFLOW_RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(0).max(60_000).default(SYNC_MS),
   /** Failed authentications per minute per client address before it gets 429; 0: no limit. */
   SEGFLOW_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.failedAuthPerMinute),
   /**
@@ -119,6 +121,7 @@ export const httpSettings = (config: BaseConfig): { rateLimit: RateLimitSettings
     perMinute: config.SEGFLOW_RATE_LIMIT_PER_MINUTE,
     failedAuthPerMinute: config.SEGFLOW_AUTH_FAILURES_PER_MINUTE,
     keyPrefix: `${config.SEGFLOW_NAMESPACE}segflow-rate-limit:`,
+    syncMs: config.SEGFLOW_RATE_LIMIT_SYNC_MS,
   },
   trustProxy: config.SEGFLOW_TRUST_PROXY,
 });

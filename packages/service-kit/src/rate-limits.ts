@@ -2,6 +2,8 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '@segflow/observability';
 import type { HttpApp } from './http-app.js';
+import { sharedCounterStore } from './shared-counters.js';
+import type { CounterRedis } from './shared-counters.js';
 
 export interface RateLimitSettings {
   /** Requests per minute per API key, or per client address for a request without a valid key; 0: no limit. */
@@ -14,16 +16,23 @@ export interface RateLimitSettings {
   failedAuthPerMinute: number;
   /** Prefix of the counters' keys in Redis, so that deployments sharing one Redis keep their own budgets. */
   keyPrefix?: string;
+  /**
+   * With Redis: how often each instance settles its counts with the others' (see
+   * sharedCounterStore); 0: every request waits for Redis's count. Absent: SYNC_MS.
+   */
+  syncMs?: number;
 }
 
 /** Generous for an integration (100 requests a second per key), tight for key guessing. */
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = { perMinute: 6000, failedAuthPerMinute: 60 };
+/** Counts settle between instances ten times a second: a round trip to Redis per request costs more than the request. */
+export const SYNC_MS = 100;
 
 /**
  * The part of an ioredis client the limiter uses. Pass one that fails fast while Redis is
  * down (`enableOfflineQueue: false`): a failing counter lets the request through.
  */
-export interface RateLimitRedis {
+export interface RateLimitRedis extends CounterRedis {
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
 }
 
@@ -45,7 +54,8 @@ const address = (request: FastifyRequest) => normalizeIP(request.ip);
  * Budgets per minute (`@fastify/rate-limit`): each route call counts against the API key
  * it authenticated with, or against the client address without one; health endpoints are
  * exempt. Over budget: 429 with Retry-After. With `redis`, the counters are shared by every
- * instance of the deployment; without, each process counts on its own. Call before the
+ * instance of the deployment, settled every `syncMs` (see sharedCounterStore) or, with 0,
+ * on every request; without, each process counts on its own. Call before the
  * routes are added and before installAuth (which spends the failure budget). Returns the
  * failure budget for installAuth and a hook that counts requests no route matched.
  */
@@ -55,12 +65,15 @@ export const installRateLimits = async (
   redis: RateLimitRedis | null,
 ): Promise<{ authFailures: AuthFailureBudget | null; unmatched: preHandlerAsyncHookHandler | null }> => {
   if (settings === false || (settings.perMinute === 0 && settings.failedAuthPerMinute === 0)) return { authFailures: null, unmatched: null };
+  const prefix = settings.keyPrefix ?? 'segflow-rate-limit:';
+  const syncMs = settings.syncMs ?? SYNC_MS;
+  const shared = redis === null ? {} : syncMs === 0 ? { redis } : { store: sharedCounterStore(redis, { prefix, syncMs }) };
   await app.register(rateLimit, {
     global: settings.perMinute > 0,
     max: settings.perMinute,
     timeWindow: WINDOW_MS,
-    ...(redis === null ? {} : { redis }),
-    nameSpace: settings.keyPrefix ?? 'segflow-rate-limit:',
+    ...shared,
+    nameSpace: prefix,
     // Redis down: serve the request rather than refuse everyone.
     skipOnError: true,
     keyGenerator: (request) => (request.apiKey ? `key:${request.apiKey.name}` : `addr:${address(request)}`),

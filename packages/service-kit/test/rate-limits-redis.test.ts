@@ -37,10 +37,12 @@ afterAll(() => {
 const call = async (app: HttpApp, key: string, from = '198.51.100.20') =>
   (await app.inject({ method: 'GET', url: '/v1/things', headers: { authorization: `Bearer ${key}` }, remoteAddress: from })).statusCode;
 
-describe('rate limits backed by Redis', () => {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('rate limits backed by Redis, every request counted in Redis (syncMs 0)', () => {
   it('share one budget between the instances of a deployment, and keep deployments apart', async () => {
     const keyPrefix = `${uniqueName('rl')}:`;
-    const settings = { perMinute: 4, failedAuthPerMinute: 2, keyPrefix };
+    const settings = { perMinute: 4, failedAuthPerMinute: 2, keyPrefix, syncMs: 0 };
     const one = await buildApp({ log, title: 'one', modules: [things], apiKeys: keys, rateLimit: settings, redis: await redisClient(inject('redisUrl')) });
     const two = await buildApp({ log, title: 'two', modules: [things], apiKeys: keys, rateLimit: settings, redis: await redisClient(inject('redisUrl')) });
     const other = await buildApp({
@@ -67,11 +69,51 @@ describe('rate limits backed by Redis', () => {
 
   it('let requests through while Redis is unreachable rather than refuse everyone', async () => {
     const down = await redisClient('redis://127.0.0.1:1');
-    const app = await buildApp({ log, title: 'test', modules: [things], apiKeys: keys, rateLimit: { perMinute: 1, failedAuthPerMinute: 1 }, redis: down });
+    const app = await buildApp({ log, title: 'test', modules: [things], apiKeys: keys, rateLimit: { perMinute: 1, failedAuthPerMinute: 1, syncMs: 0 }, redis: down });
 
     const started = performance.now();
     expect([await call(app, 'crm-key-0123456789abcdef'), await call(app, 'crm-key-0123456789abcdef')]).toEqual([200, 200]);
     expect([await call(app, 'guess-0123456789abcdef'), await call(app, 'guess-0123456789abcdef')]).toEqual([401, 401]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('rate limits backed by Redis, counts settled between instances every syncMs', () => {
+  const syncMs = 50;
+  const settled = () => sleep(4 * syncMs);
+
+  it('share one budget between the instances, each seeing the others\' requests once they settled', async () => {
+    const settings = { perMinute: 4, failedAuthPerMinute: 2, keyPrefix: `${uniqueName('rl')}:`, syncMs };
+    const one = await buildApp({ log, title: 'one', modules: [things], apiKeys: keys, rateLimit: settings, redis: await redisClient(inject('redisUrl')) });
+    const two = await buildApp({ log, title: 'two', modules: [things], apiKeys: keys, rateLimit: settings, redis: await redisClient(inject('redisUrl')) });
+    const other = await buildApp({ log, title: 'other', modules: [things], apiKeys: keys, rateLimit: { ...settings, keyPrefix: `${uniqueName('rl')}:` }, redis: await redisClient(inject('redisUrl')) });
+    const key = 'crm-key-0123456789abcdef';
+
+    expect([await call(one, key), await call(one, key)]).toEqual([200, 200]);
+    await settled();
+    expect([await call(two, key), await call(two, key)]).toEqual([200, 200]);
+    await settled();
+    expect(await call(one, key)).toBe(429);
+    expect(await call(two, key)).toBe(429);
+    expect(await call(other, key)).toBe(200);
+
+    // Failed authentications add up across instances the same way.
+    const attacker = '203.0.113.77';
+    expect([await call(one, 'guess-0123456789abcdef', attacker), await call(two, 'guess-0123456789abcdef', attacker)]).toEqual([401, 401]);
+    await settled();
+    expect(await call(one, 'guess-0123456789abcdef', attacker)).toBe(429);
+    expect(await call(two, 'guess-0123456789abcdef', attacker)).toBe(429);
+  });
+
+  it('keep each instance to the budget on its own while Redis is unreachable, without waiting for it', async () => {
+    const down = await redisClient('redis://127.0.0.1:1');
+    const app = await buildApp({ log, title: 'test', modules: [things], apiKeys: keys, rateLimit: { perMinute: 2, failedAuthPerMinute: 1, syncMs }, redis: down });
+
+    const started = performance.now();
+    expect([await call(app, 'crm-key-0123456789abcdef'), await call(app, 'crm-key-0123456789abcdef')]).toEqual([200, 200]);
+    await settled();
+    expect(await call(app, 'crm-key-0123456789abcdef')).toBe(429);
+    expect([await call(app, 'guess-0123456789abcdef'), await call(app, 'guess-0123456789abcdef')]).toEqual([401, 429]);
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
