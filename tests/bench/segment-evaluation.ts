@@ -1,8 +1,8 @@
 // Segment engine costs:
-//  1. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
-//     service does) beside evaluating every segment (the ceiling the index avoids);
-//  2. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000), beside a bare
-//     paged scan of the same rows measured in the same run.
+//  1. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000), beside a bare
+//     paged scan of the same rows measured in the same run, and the process's peak RSS;
+//  2. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
+//     service does) beside evaluating every segment (the ceiling the index avoids).
 //   pnpm bench:segment
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -16,58 +16,12 @@ import type { SegmentDb } from '@segflow/segment';
 import { buildApp, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
 import { forgetRedisKeys } from './run.js';
-import { progress, rssMiB, timeUntil } from './support.js';
+import { peakRssMiB, progress, rssMiB, timeUntil } from './support.js';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const now = Date.now();
 
-// ---- 1. per-event evaluation ----
-const randomRule = (i: number): Rule => {
-  const pick = i % 5;
-  if (pick === 0) return { field: 'purchase.count', op: 'gte', value: i % 7 };
-  if (pick === 1) return { field: `traits.custom.attr${i % 50}`, op: 'eq', value: `v${i % 3}` };
-  if (pick === 2) return { all: [{ field: 'pageView.count', op: 'gt', value: i % 11 }, { field: 'traits.country', op: 'in', value: ['DE', 'FR'] }] };
-  if (pick === 3) return { field: 'emailOpen.lastAt', op: 'withinLast', value: `${(i % 60) + 1}d` };
-  return { any: [{ field: 'purchase.total', op: 'between', value: [i, i * 10] }, { not: { field: 'age', op: 'lt', value: 18 } }] };
-};
-const snapshot = (n: number, purchases: number): ProfileState => {
-  const base = emptyProfile(`c-${n}`, now);
-  return {
-    ...base,
-    version: purchases,
-    traits: { country: n % 2 ? 'DE' : 'IT', birthDate: '1990-05-05', custom: { [`attr${n % 50}`]: `v${n % 3}` } },
-    purchase: { ...base.purchase, count: purchases, total: purchases * 42, totalUnits: purchases * 420_000, lastAt: new Date(now - n * 1000).toISOString() },
-    pageView: { ...base.pageView, count: n % 13 },
-    emailOpen: { ...base.emailOpen, count: n % 5, lastAt: new Date(now - (n % 40) * 86_400_000).toISOString() },
-  };
-};
-const compile = segmentCompiler();
-const EVENTS = 20_000;
-const changes = Array.from({ length: EVENTS }, (_, n) => ({ before: { profile: snapshot(n, n % 9), at: now - 1000 }, after: { profile: snapshot(n, (n % 9) + 1), at: now } }));
-console.log(`per-event evaluation (${EVENTS.toLocaleString('en')} profile changes, each a new purchase)`);
-console.log('  segments | with the index (µs/event) | evaluating all (µs/event) | segments evaluated per event');
-for (const count of [10, 100, 1000]) {
-  const segments = Array.from({ length: count }, (_, i) => compile({ id: `s-${i}`, name: `S${i}`, version: 1, rule: randomRule(i) }));
-  const index = segmentIndex(segments);
-  const time = (evaluate: (c: (typeof changes)[number]) => number) => {
-    let evaluated = 0;
-    const start = performance.now();
-    for (const c of changes) evaluated += evaluate(c);
-    return { us: ((performance.now() - start) * 1000) / EVENTS, evaluated: evaluated / EVENTS };
-  };
-  const indexed = time((c) => {
-    const affected = index.affectedBy(c.before.profile, c.after.profile);
-    decideMemberships(affected, c.before, c.after, new Map());
-    return affected.length;
-  });
-  const all = time((c) => {
-    decideMemberships(segments, c.before, c.after, new Map());
-    return segments.length;
-  });
-  console.log(`  ${String(count).padStart(8)} | ${indexed.us.toFixed(1).padStart(25)} | ${all.us.toFixed(1).padStart(25)} | ${indexed.evaluated.toFixed(0)}`);
-}
-
-// ---- 2. backfill rate ----
+// ---- 1. backfill rate (first, so that its peak RSS is its own) ----
 const infra = await provideInfrastructure({ log: (line) => process.stderr.write(`${line}\n`) });
 const database = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const db = createDb<SegmentDb>(database.url);
@@ -114,11 +68,12 @@ const backfillStart = performance.now();
 await app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } });
 const backfillMs = await timeUntil('backfill', PROFILES, async () => (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json().processed, backfillStart);
 const report = (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json();
+const backfillPeakRss = peakRssMiB(process.pid);
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
 console.log(`\nbackfill over ${PROFILES.toLocaleString('en')} profiles (pages of ${PAGE})`);
 console.log(`  bare paged scan (ceiling): ${rate(scanned, scanMs)} profiles/s`);
-console.log(`  backfill (lock, evaluate, compare-and-set, outbox): ${rate(PROFILES, backfillMs)} profiles/s; entered ${report.entered.toLocaleString('en')}; process RSS ${rssMiB()} MiB`);
+console.log(`  backfill (lock, evaluate, compare-and-set, outbox): ${rate(PROFILES, backfillMs)} profiles/s; entered ${report.entered.toLocaleString('en')}; process RSS ${rssMiB()} MiB, peak ${backfillPeakRss} MiB`);
 
 await app.close();
 await service.stop();
@@ -128,3 +83,49 @@ await forgetRedisKeys(infra.redisUrl, namespace);
 await db.destroy();
 await database.drop();
 await infra.stop();
+
+// ---- 2. per-event evaluation ----
+const randomRule = (i: number): Rule => {
+  const pick = i % 5;
+  if (pick === 0) return { field: 'purchase.count', op: 'gte', value: i % 7 };
+  if (pick === 1) return { field: `traits.custom.attr${i % 50}`, op: 'eq', value: `v${i % 3}` };
+  if (pick === 2) return { all: [{ field: 'pageView.count', op: 'gt', value: i % 11 }, { field: 'traits.country', op: 'in', value: ['DE', 'FR'] }] };
+  if (pick === 3) return { field: 'emailOpen.lastAt', op: 'withinLast', value: `${(i % 60) + 1}d` };
+  return { any: [{ field: 'purchase.total', op: 'between', value: [i, i * 10] }, { not: { field: 'age', op: 'lt', value: 18 } }] };
+};
+const snapshot = (n: number, purchases: number): ProfileState => {
+  const base = emptyProfile(`c-${n}`, now);
+  return {
+    ...base,
+    version: purchases,
+    traits: { country: n % 2 ? 'DE' : 'IT', birthDate: '1990-05-05', custom: { [`attr${n % 50}`]: `v${n % 3}` } },
+    purchase: { ...base.purchase, count: purchases, total: purchases * 42, totalUnits: purchases * 420_000, lastAt: new Date(now - n * 1000).toISOString() },
+    pageView: { ...base.pageView, count: n % 13 },
+    emailOpen: { ...base.emailOpen, count: n % 5, lastAt: new Date(now - (n % 40) * 86_400_000).toISOString() },
+  };
+};
+const compile = segmentCompiler();
+const EVENTS = 20_000;
+const changes = Array.from({ length: EVENTS }, (_, n) => ({ before: { profile: snapshot(n, n % 9), at: now - 1000 }, after: { profile: snapshot(n, (n % 9) + 1), at: now } }));
+console.log(`per-event evaluation (${EVENTS.toLocaleString('en')} profile changes, each a new purchase)`);
+console.log('  segments | with the index (µs/event) | evaluating all (µs/event) | segments evaluated per event');
+for (const count of [10, 100, 1000]) {
+  const segments = Array.from({ length: count }, (_, i) => compile({ id: `s-${i}`, name: `S${i}`, version: 1, rule: randomRule(i) }));
+  const index = segmentIndex(segments);
+  const time = (evaluate: (c: (typeof changes)[number]) => number) => {
+    let evaluated = 0;
+    const start = performance.now();
+    for (const c of changes) evaluated += evaluate(c);
+    return { us: ((performance.now() - start) * 1000) / EVENTS, evaluated: evaluated / EVENTS };
+  };
+  const indexed = time((c) => {
+    const affected = index.affectedBy(c.before.profile, c.after.profile);
+    decideMemberships(affected, c.before, c.after, new Map());
+    return affected.length;
+  });
+  const all = time((c) => {
+    decideMemberships(segments, c.before, c.after, new Map());
+    return segments.length;
+  });
+  console.log(`  ${String(count).padStart(8)} | ${indexed.us.toFixed(1).padStart(25)} | ${all.us.toFixed(1).padStart(25)} | ${indexed.evaluated.toFixed(0)}`);
+}
