@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { SingleBar, MultiBar, Presets } from 'cli-progress';
 
@@ -39,6 +39,9 @@ export const timeUntil = async (label: string, total: number, count: () => Promi
 };
 
 export const rssMiB = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+
+/** Resets this process's peak resident set size (VmHWM) to its current size (Linux: clear_refs 5). */
+export const resetPeakRss = (): void => writeFileSync('/proc/self/clear_refs', '5');
 
 /** Peak resident set size (VmHWM) of a live process, in MiB; null once it is gone. */
 export const peakRssMiB = (pid: number): number | null => {
