@@ -107,10 +107,11 @@ export const membershipCache = (redis: Redis, namespace: string) => {
       if (changes.size === 0) return;
       await current().catch(failed);
       const pipeline = client.pipeline() as unknown as { segflowGuardedWrite(...args: string[]): void; exec(): Promise<[Error | null, unknown][] | null> };
-      const keys = [...changes.keys()].map(customerKey);
-      let i = 0;
-      for (const memberships of changes.values()) {
-        pipeline.segflowGuardedWrite(keys[i++]!, '0', asOf.toISOString(), ...memberships.flatMap((m) => [m.segmentId, encode(m)]));
+      const keys: string[] = [];
+      for (const [customerId, memberships] of changes) {
+        const key = customerKey(customerId);
+        keys.push(key);
+        pipeline.segflowGuardedWrite(key, '0', asOf.toISOString(), ...memberships.flatMap((m) => [m.segmentId, encode(m)]));
       }
       // exec resolves even when its commands failed: each answer carries its own error.
       const answers = await pipeline.exec().catch(failed);
