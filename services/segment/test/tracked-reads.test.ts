@@ -5,6 +5,8 @@ import { redisOptions } from '../src/data-access/redis-options.js';
 import { trackedReads } from '../src/data-access/tracked-reads.js';
 import type { TrackedReads } from '../src/data-access/tracked-reads.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const until = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -90,6 +92,35 @@ describe('trackedReads: copies of Redis hashes that Redis keeps current', () => 
     await redis.hset(key, 'a', '2');
     r.drop([key]);
     expect(await r.hgetall(key)).toEqual({ a: '2' });
+  });
+
+  it('drops every copy on a FLUSHDB and keeps tracking on', async () => {
+    // A database of its own (15): FLUSHDB empties only it; Redis tells every tracking client.
+    const own = new Redis(inject('redisUrl'), { ...redisOptions, db: 15 });
+    const writer = new Redis(inject('redisUrl'), { db: 15 });
+    name = uniqueName('tracked');
+    reads = trackedReads(own, { connectionName: name });
+    reads.open();
+    try {
+      await until(() => reads!.tracking(), 'tracking on');
+      const key = `${uniqueName('k')}:{c}`;
+      await writer.hset(key, 'a', '1');
+      expect(await reads.hgetall(key)).toEqual({ a: '1' });
+      await writer.flushdb();
+      await writer.hset(key, 'a', '2');
+      await until(async () => (await reads!.hgetall(key)).a === '2', 'the value after the flush');
+      expect(reads.tracking()).toBe(true);
+      await sleep(50); // MONITOR's stream lags the commands a little
+      const before = readsOf(key);
+      await reads.hgetall(key);
+      await sleep(50);
+      expect(readsOf(key)).toBe(before); // served from a copy again
+    } finally {
+      await reads.close();
+      reads = null;
+      own.disconnect();
+      writer.disconnect();
+    }
   });
 
   it('reads from the given client while tracking is not on', async () => {

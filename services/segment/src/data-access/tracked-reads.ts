@@ -23,7 +23,7 @@ const INVALIDATIONS = '__redis__:invalidate';
 export const trackedReads = (redis: Redis, options: { maxCopies?: number; connectionName?: string } = {}) => {
   const { maxCopies = TRACKED_COPIES, connectionName = 'segflow-tracked-reads' } = options;
   const copies = new LRUCache<string, Record<string, string>>({ max: maxCopies });
-  // Bumped whenever what was kept may be stale: a read started under an older epoch is not kept.
+  // Bumped whenever the connections change: a read started under an older epoch is not kept.
   let epoch = 0;
   let tracking = false;
   let reader: Redis | null = null;
@@ -78,10 +78,8 @@ export const trackedReads = (redis: Redis, options: { maxCopies?: number; connec
       invalidations = redis.duplicate({ lazyConnect: true, autoResubscribe: false, enableAutoPipelining: false, connectionName: `${connectionName}-invalidations` });
       invalidations.on('messageBuffer', (channel: Buffer, keys: Buffer[] | null) => {
         if (channel.toString() !== INVALIDATIONS) return;
-        if (keys !== null) return drop(keys.map(String));
-        // FLUSHDB or FLUSHALL: every key changed; tracking stays on.
-        epoch++;
-        copies.clear();
+        // FLUSHDB or FLUSHALL: every key changed; tracking stays on (the epoch is for connections).
+        drop(keys === null ? [...copies.keys(), ...readsInFlight.keys()] : keys.map(String));
       });
       invalidations.on('close', () => void (subscriberId = null));
       // A connection cut without a word (no FIN) would pass on no invalidation and no
