@@ -4,6 +4,7 @@ import type { MembershipEvent, ProfileState, ProfileUpdated } from '@segflow/con
 import { LifecycleThresholds } from '@segflow/contracts';
 import { emptyProfile } from '@segflow/profile-model';
 import type { LifecycleConfig } from '@segflow/profile-model';
+import { sql } from 'kysely';
 import { createDb } from '@segflow/db';
 import { createMemoryEventBus } from '@segflow/kafka';
 import type { BusMessage, EventBus, Subscription } from '@segflow/kafka';
@@ -397,6 +398,17 @@ describe('segment preview with the deployment\'s lifecycle thresholds', () => {
   });
 });
 
+/** The `even` segment's backfill done over `total` profiles, each of `members` entered and announced once. */
+const expectBackfilledOnce = async (s: Awaited<ReturnType<typeof startSegment>>, members: string[], total: number) => {
+  const progress = async () => (await s.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json();
+  await until(async () => (await progress()).state === 'done', 'backfill done');
+  expect(await progress()).toMatchObject({ processed: total, total, entered: members.length, exited: 0 });
+  const entries = () => s.events().filter((e) => e.data.segmentId === 'even');
+  await until(() => entries().length === members.length, 'all entries published');
+  expect(new Set(entries().map((e) => e.id)).size).toBe(members.length);
+  expect(new Set(entries().map((e) => e.subject))).toEqual(new Set(members));
+};
+
 describe('segment backfill after a crash', () => {
   it('resumes from its cursor in a new instance and finishes with the right members, each announced once', async () => {
     const first = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
@@ -417,15 +429,35 @@ describe('segment backfill after a crash', () => {
 
     const second = await startSegment(inject('redisUrl'), { database: first.database, bus: first.bus, namespace: first.namespace, backfillPageSize: 20 });
     try {
-      await until(async () => (await second.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json().state === 'done', 'backfill done');
-      const done = (await second.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json();
-      expect(done).toMatchObject({ processed: 400, total: 400, entered: 200, exited: 0 });
-      await until(() => second.events().filter((e) => e.data.segmentId === 'even').length === 200, 'all entries published');
-      const entries = second.events().filter((e) => e.data.segmentId === 'even');
-      expect(new Set(entries.map((e) => e.id)).size).toBe(200);
-      expect(new Set(entries.map((e) => e.subject))).toEqual(new Set(ids.filter((_, n) => n % 2 === 0)));
+      await expectBackfilledOnce(second, ids.filter((_, n) => n % 2 === 0), ids.length);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('segment backfill, two pages in flight', () => {
+  it('undoes the page after one that failed, and finishes with every member announced once', async () => {
+    const s = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
+    try {
+      const ids = Array.from({ length: 200 }, (_, n) => `p-${String(n).padStart(4, '0')}`);
+      await s.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
+      await until(async () => Number((await s.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 200, 'profiles stored');
+      // The first page fails once, at its compare-and-set, while the second is in flight
+      // (a sequence, not a table: its count survives the rollback).
+      await sql`CREATE SEQUENCE backfill_fault`.execute(s.db);
+      await sql`CREATE FUNCTION backfill_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.customer_id = 'p-0004' AND nextval('backfill_fault') = 1 THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$`.execute(s.db);
+      await sql`CREATE TRIGGER backfill_fault BEFORE INSERT ON memberships FOR EACH ROW EXECUTE FUNCTION backfill_fault()`.execute(s.db);
+
+      await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
+      await expectBackfilledOnce(s, ids.filter((_, n) => n % 2 === 0), ids.length);
+      expect(Number((await sql<{ n: string }>`SELECT last_value AS n FROM backfill_fault`.execute(s.db)).rows[0]!.n)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await s.stop();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import type { SegmentDb } from './tables.js';
 
 type Db = Kysely<SegmentDb> | Transaction<SegmentDb>;
@@ -40,21 +40,49 @@ export const lockRunningJobs = async (trx: Transaction<SegmentDb>, segmentId: st
 export const claimRunningJob = async (trx: Transaction<SegmentDb>): Promise<BackfillJob | undefined> =>
   trx.selectFrom('backfill_jobs').selectAll().where('state', '=', 'running').orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
 
+/** A running job as it stands (no lock: for the page that follows one still in flight, see advanceJobFrom). */
+export const readRunningJob = async (trx: Transaction<SegmentDb>, id: bigint): Promise<BackfillJob | undefined> =>
+  trx.selectFrom('backfill_jobs').selectAll().where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+
+interface Progress {
+  cursor: string | null;
+  processed: number;
+  entered: number;
+  exited: number;
+}
+/** A page's progress as the update of its job's row: counts added, cursor moved. */
+const progressed = (progress: Progress) => (eb: ExpressionBuilder<SegmentDb, 'backfill_jobs'>) => ({
+  cursor: progress.cursor,
+  processed: eb('processed', '+', progress.processed),
+  entered: eb('entered', '+', progress.entered),
+  exited: eb('exited', '+', progress.exited),
+  updated_at: sql<Date>`now()`,
+});
+
+/**
+ * Moves a job on from `from`, the cursor the page before this one leaves it at: waits for
+ * that page's transaction (which holds the job's row) and changes nothing unless it
+ * committed that cursor and the job still runs. Whether the job moved on.
+ */
+export const advanceJobFrom = async (trx: Transaction<SegmentDb>, id: bigint, from: string, progress: Progress & { cursor: string }): Promise<boolean> => {
+  const result = await trx
+    .updateTable('backfill_jobs')
+    .set(progressed(progress))
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .where('cursor', '=', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+};
+
 export const advanceJob = async (
   trx: Transaction<SegmentDb>,
   id: bigint,
-  progress: { cursor: string | null; processed: number; entered: number; exited: number; done: boolean; state?: BackfillJob['state'] },
+  progress: Progress & { done: boolean; state?: BackfillJob['state'] },
 ): Promise<void> => {
   await trx
     .updateTable('backfill_jobs')
-    .set((eb) => ({
-      cursor: progress.cursor,
-      processed: eb('processed', '+', progress.processed),
-      entered: eb('entered', '+', progress.entered),
-      exited: eb('exited', '+', progress.exited),
-      updated_at: sql<Date>`now()`,
-      ...(progress.done ? { state: progress.state ?? 'done', finished_at: sql<Date>`now()` } : {}),
-    }))
+    .set((eb) => ({ ...progressed(progress)(eb), ...(progress.done ? { state: progress.state ?? 'done', finished_at: sql<Date>`now()` } : {}) }))
     .where('id', '=', id)
     .execute();
 };

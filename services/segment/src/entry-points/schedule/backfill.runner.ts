@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
-import { advanceJob, claimRunningJob } from '../../data-access/backfill.repository.js';
+import { advanceJob, advanceJobFrom, claimRunningJob, readRunningJob } from '../../data-access/backfill.repository.js';
 import { forgetSegmentCounters } from '../../data-access/history.repository.js';
 import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
 import { startWorkLoop } from '@segflow/service-kit';
@@ -14,13 +14,30 @@ import {
 import type { SegmentDb } from '../../data-access/tables.js';
 import type { MembershipDecision, segmentCompiler } from '../../domain/decide.js';
 
+/** Where the page after one still in flight starts. */
+interface Successor {
+  jobId: bigint;
+  cursor: string;
+}
+/** … and the page before it, settled (committed, rolled back or failed). */
+type After = Successor & { settled: Promise<unknown> };
+
+/** The page before this one rolled back, or its job ended: this one is undone too. */
+class PageOrphaned extends Error {
+  constructor() {
+    super('the backfill page before this one did not commit; this one rolled back');
+  }
+}
+
 /**
  * Re-evaluates every stored profile against a segment's new definition, a page per
  * transaction, alongside live traffic: each page row-locks its profiles in customer
  * order (as live batches do), so a customer is decided by one of them at a time, and
  * memberships change by compare-and-set, so nothing is lost or announced twice. The
  * cursor moves in the page's transaction: after a crash the job resumes where it was.
- * Several instances may run it; `SKIP LOCKED` gives each page to one of them.
+ * Several instances may run it; `SKIP LOCKED` gives each page to one of them. Within an
+ * instance two pages are in flight: the next starts once the one before has read its
+ * profiles, and commits only after it (see runOnePage).
  */
 export const startBackfillRunner = (deps: {
   db: Kysely<SegmentDb>;
@@ -32,25 +49,37 @@ export const startBackfillRunner = (deps: {
   log: Logger;
 }) => {
   const { db, log } = deps;
+  let stopping = false;
 
-  /** Runs one page of the oldest running job; false when there was nothing to do. */
-  const runPage = async (): Promise<boolean> => {
+  /**
+   * One page of a running job, in its own transaction. Without `after`, of the oldest
+   * running job no other runner holds (its row locked for the page). With `after`, the
+   * page right after one still in flight: it reads the job without a lock, waits for that
+   * page to settle, and moves the cursor on only if it committed where this one starts
+   * (advanceJobFrom), else rolls back. `onRead` learns, as soon as the page's profiles are read and locked, where the
+   * next page starts (null: no page follows this one here).
+   */
+  const runOnePage = async (after: After | null, onRead: (next: Successor | null) => void): Promise<boolean> => {
     const now = deps.now();
     const outcome = await db.transaction().execute(async (trx) => {
-      const job = await claimRunningJob(trx);
+      const job = after === null ? await claimRunningJob(trx) : await readRunningJob(trx, after.jobId);
       if (!job) return null;
-      const segment = await trx.selectFrom('segments').selectAll().where('id', '=', job.segment_id).forShare().executeTakeFirst();
+      const segmentRow = trx.selectFrom('segments').selectAll().where('id', '=', job.segment_id);
+      // The page that follows takes no lock on the segment: it would wait on the job's row
+      // with it held, while a change of the segment holds that row and waits for this one.
+      const segment = await (after === null ? segmentRow.forShare() : segmentRow).executeTakeFirst();
       const finish = async (state: 'done' | 'superseded') => {
+        if (after !== null) return null; // left to the next page that claims the job
         await advanceJob(trx, job.id, { cursor: job.cursor, processed: 0, entered: 0, exited: 0, done: true, state });
         return { decisions: [] as MembershipDecision[] };
       };
       if (!segment || segment.version !== job.segment_version) return finish('superseded');
 
       let decisions: MembershipDecision[];
-      let cursor = job.cursor;
+      let cursor = after?.cursor ?? job.cursor;
       let processed: number;
       if (segment.deleted_at !== null || !segment.enabled) {
-        // Deleted or disabled: every member exits, a page at a time.
+        if (after !== null) return null;
         decisions = await exitMembersPage(trx, segment, deps.pageSize, now, job.reason);
         await deps.decisions.announce(trx, decisions, job.reason, now);
         processed = decisions.length;
@@ -62,40 +91,78 @@ export const startBackfillRunner = (deps: {
           return finish('done');
         }
       } else {
-        const profiles = await lockProfilesPage(trx, job.cursor, deps.pageSize);
+        const profiles = await lockProfilesPage(trx, cursor, deps.pageSize);
         if (profiles.length === 0) return finish('done');
+        const last = profiles.at(-1)!.customerId;
+        onRead(profiles.length === deps.pageSize ? { jobId: job.id, cursor: last } : null);
         const active = deps.compile(segment, { rfmQuintiles: await currentRfmQuintiles(trx) });
         const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
           reason: job.reason,
           now,
           customers: profiles.map((profile) => ({ profile, before: null, segments: [active] })),
-          // Only this segment's memberships matter: the others are not being re-decided.
           memberships: async (t, ids) => {
             const stored = await loadSegmentMemberships(t, segment.id, ids);
             return new Map([...stored].map(([id, state]) => [id, new Map([[segment.id, state]])]));
           },
         });
         decisions = won;
-        // This segment may flip before the customer's stored instant: bring that forward.
         await scheduleNoLaterThan(
           trx,
           [...nextEvaluationAt].flatMap(([customerId, at]) => (at === null ? [] : [{ customerId, at }])),
         );
-        cursor = profiles.at(-1)!.customerId;
+        cursor = last;
         processed = profiles.length;
       }
-      await advanceJob(trx, job.id, {
-        cursor,
-        processed,
-        entered: decisions.filter((d) => d.isMember).length,
-        exited: decisions.filter((d) => !d.isMember).length,
-        done: false,
-      });
+      const progress = { processed, entered: decisions.filter((d) => d.isMember).length, exited: decisions.filter((d) => !d.isMember).length };
+      if (after === null) await advanceJob(trx, job.id, { cursor, ...progress, done: false });
+      else {
+        await after.settled;
+        // The page before did not commit where this one starts (or the job ended): undo this one.
+        if (!(await advanceJobFrom(trx, job.id, after.cursor, { cursor: cursor!, ...progress }))) throw new PageOrphaned();
+      }
       return { decisions };
     });
     if (!outcome) return false;
     await deps.decisions.afterCommit(outcome.decisions, now);
     return true;
+  };
+
+  /**
+   * Runs pages of the oldest running job, two at a time: the next page starts once the
+   * one before has read its profiles, so that evaluating one overlaps the other's
+   * statements. False when there was nothing to do.
+   */
+  const runPage = async (): Promise<boolean> => {
+    const start = (after: After | null) => {
+      let announce!: (next: Successor | null) => void;
+      const read = new Promise<Successor | null>((resolve) => (announce = resolve));
+      const done = runOnePage(after, announce).finally(() => announce(null));
+      return { read, done };
+    };
+    const orphanedAsNothing = (error: unknown) => (error instanceof PageOrphaned ? false : Promise.reject(error));
+    let current = start(null);
+    let didWork = false;
+    for (;;) {
+      const successor = stopping ? null : await current.read;
+      // Started only once the page before `current` has settled: two pages in flight at most.
+      const next = successor === null || stopping ? null : start({ ...successor, settled: current.done.catch(() => undefined) });
+      let did: boolean;
+      try {
+        did = await current.done;
+      } catch (error) {
+        // The page in flight after a failed one rolls itself back: wait for it, then report.
+        await next?.done.catch(() => false);
+        throw error;
+      }
+      didWork ||= did;
+      if (next === null) return didWork;
+      if (!did) {
+        // This page was undone or found the job over: so is the one after it.
+        await next.done.catch(() => false);
+        return didWork;
+      }
+      current = { read: next.read, done: next.done.catch(orphanedAsNothing) };
+    }
   };
 
   const loop = startWorkLoop({ step: runPage, idleMs: deps.idlePollMs, log, failure: 'backfill page failed; retrying' });
@@ -104,7 +171,11 @@ export const startBackfillRunner = (deps: {
     runPage,
     /** Starts looking for work now rather than at the next poll. */
     wake: loop.wake,
-    stop: loop.stop,
+    /** Stops once the pages in flight have committed or rolled back. */
+    stop: async () => {
+      stopping = true;
+      await loop.stop();
+    },
   };
 };
 export type BackfillRunner = ReturnType<typeof startBackfillRunner>;
