@@ -56,8 +56,8 @@ export const startBackfillRunner = (deps: {
    * running job no other runner holds (its row locked for the page). With `after`, the
    * page right after one still in flight: it reads the job without a lock, waits for that
    * page to settle, and moves the cursor on only if it committed where this one starts
-   * (advanceJobFrom), else rolls back. `onRead` learns, as soon as the page's profiles are read and locked, where the
-   * next page starts (null: no page follows this one here).
+   * (advanceJobFrom), else rolls back. `onRead` learns, as soon as the page's profiles are
+   * read and locked, where the next page starts (null: no page follows this one here).
    */
   const runOnePage = async (after: After | null, onRead: (next: Successor | null) => void): Promise<boolean> => {
     const now = deps.now();
@@ -79,6 +79,7 @@ export const startBackfillRunner = (deps: {
       let cursor = after?.cursor ?? job.cursor;
       let processed: number;
       if (segment.deleted_at !== null || !segment.enabled) {
+        // Deleted or disabled: every member exits, a page at a time (by the page that holds the job).
         if (after !== null) return null;
         decisions = await exitMembersPage(trx, segment, deps.pageSize, now, job.reason);
         await deps.decisions.announce(trx, decisions, job.reason, now);
@@ -100,12 +101,14 @@ export const startBackfillRunner = (deps: {
           reason: job.reason,
           now,
           customers: profiles.map((profile) => ({ profile, before: null, segments: [active] })),
+          // Only this segment's memberships matter: the others are not being re-decided.
           memberships: async (t, ids) => {
             const stored = await loadSegmentMemberships(t, segment.id, ids);
             return new Map([...stored].map(([id, state]) => [id, new Map([[segment.id, state]])]));
           },
         });
         decisions = won;
+        // This segment may flip before the customer's stored instant: bring that forward.
         await scheduleNoLaterThan(
           trx,
           [...nextEvaluationAt].flatMap(([customerId, at]) => (at === null ? [] : [{ customerId, at }])),
