@@ -2,21 +2,26 @@
 //  1. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000), beside a bare
 //     paged scan of the same rows measured in the same run, and the process's peak RSS;
 //  2. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
-//     service does) beside evaluating every segment (the ceiling the index avoids).
+//     service does) beside evaluating every segment (the ceiling the index avoids);
+//  3. planning one change against bench:e2e's 20 segments, on profiles built from its
+//     events: the matches alone (the floor) beside the plan with each customer's next
+//     evaluation instant (what the service does).
 //   pnpm bench:segment
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { ProfileState, Rule } from '@segflow/contracts';
-import { emptyProfile } from '@segflow/profile-model';
+import { CustomerEvent, DEFAULT_SCORING_MODEL, InputEvent, toCustomerEvent } from '@segflow/contracts';
+import { DEFAULT_PROFILE_LIMITS, applyEventBatch, currencyConverter, emptyProfile } from '@segflow/profile-model';
 import { createDb } from '@segflow/db';
 import { createKafkaEventBus, silentLogger } from '@segflow/kafka';
 import { createLogger } from '@segflow/observability';
-import { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, migrateSegment, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
+import { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, migrateSegment, planMemberships, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
 import type { SegmentDb } from '@segflow/segment';
 import { buildApp, topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
 import { forgetRedisKeys } from './run.js';
 import { cpuMicrosSince, peakRssMiB, progress, resetPeakRss, rssMiB, timeUntil } from './support.js';
+import { benchEvents, benchSegments } from './workload.js';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const now = Date.now();
@@ -135,3 +140,30 @@ for (const count of [10, 100, 1000]) {
   });
   console.log(`  ${String(count).padStart(8)} | ${indexed.us.toFixed(1).padStart(25)} | ${all.us.toFixed(1).padStart(25)} | ${indexed.evaluated.toFixed(0)}`);
 }
+
+// ---- 3. planning a change against the e2e segments ----
+const when = new Date(now);
+const eventsOf = new Map<string, CustomerEvent[]>();
+for (const produced of benchEvents(60_000, 8_000, 'plan-', now)) {
+  const event = CustomerEvent.parse(toCustomerEvent(InputEvent.parse(JSON.parse(produced.value)), when));
+  eventsOf.set(event.customerId, [...(eventsOf.get(event.customerId) ?? []), event]);
+}
+const applyContext = { now: when, toBase: currencyConverter('EUR', {}), scoring: DEFAULT_SCORING_MODEL, limits: DEFAULT_PROFILE_LIMITS };
+const built = [...eventsOf].map(([id, list]) => applyEventBatch(emptyProfile(id, when), list, applyContext).state);
+const e2eSegments = benchSegments(20).map((s, i) => compile({ ...s, id: s.id ?? `bench-${i}`, version: 1 }));
+const ROUNDS = 5;
+const perProfile = (plan: (profile: ProfileState) => void) => {
+  let best = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    const decoded = built.map((p) => JSON.parse(JSON.stringify(p)) as ProfileState); // new objects each round, as decoded from messages
+    const start = performance.now();
+    for (const profile of decoded) plan(profile);
+    best = Math.min(best, ((performance.now() - start) * 1000) / decoded.length);
+  }
+  return best.toFixed(1);
+};
+const matchesOnly = perProfile((profile) => decideMemberships(e2eSegments, null, { profile, at: now }, new Map()));
+const planned = perProfile((profile) => planMemberships([{ profile, before: null, segments: e2eSegments, memberships: new Map() }], now));
+console.log(`\nplanning a change against bench:e2e's 20 segments (${built.length.toLocaleString('en')} profiles from its events; best of ${ROUNDS} rounds)`);
+console.log(`  matches alone (the floor): ${matchesOnly} µs per profile`);
+console.log(`  plan with the next evaluation instant (the service): ${planned} µs per profile`);

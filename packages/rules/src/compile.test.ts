@@ -183,6 +183,22 @@ describe('rule compiler', () => {
     );
   });
 
+  it('gives every rule the same matches and flips on one shared profile object as on a copy of its own', () => {
+    fc.assert(
+      fc.property(fc.array(rule, { minLength: 2, maxLength: 5 }), profiles, nows, (rs, p, now) => {
+        const compiled = rs.map((r) => compileRule(r));
+        // One object through every rule, as the segment service evaluates a change: the reads are shared.
+        const shared = compiled.map((c) => [nextFlip(c, p, now), c.matches(p, now)]);
+        const alone = compiled.map((c) => {
+          const own = structuredClone(p);
+          return [nextFlip(c, own, now), c.matches(own, now)];
+        });
+        expect(shared).toEqual(alone);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('matches "at least 3 purchases"', () => {
     const compiled = compileRule({ field: 'purchase.count', op: 'gte', value: 3 });
     const buys = (n: number) => Array.from({ length: n }, (_, i) => ({ at: BASE - (i + 1) * DAY, amount: 10, category: 'shoes' }));
