@@ -1,8 +1,9 @@
+import { LifecycleThresholds } from '@segflow/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OTHER } from './limits.js';
 import { leadScore } from './lead-score.js';
-import { DEFAULT_LIFECYCLE_CONFIG } from './lifecycle.js';
+import { DEFAULT_LIFECYCLE_CONFIG, lifecycleStage } from './lifecycle.js';
 import { nextBirthday } from './age.js';
 import { nextChange, nextLifecycleChange, nextWindowChange, scoreCrossingAt } from './next-change.js';
 import { CATEGORIES, NOW, SCORING, SMALL_LIMITS, context, eventTime, fold, histories, pageView, purchase, traits } from './test-support.js';
@@ -44,6 +45,34 @@ describe('next window change', () => {
           expect(value(at)).not.toBe(value(now));
           expect(value(at - 1)).toBe(value(now));
           for (const s of samples) expect(value(now + Math.floor(s * (at - 1 - now)))).toBe(value(now));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('finds the lifecycle stage\'s next change exactly: another stage at it, the same one everywhere before it', () => {
+    const configs = fc.constantFrom(
+      DEFAULT_LIFECYCLE_CONFIG,
+      LifecycleThresholds.parse({ loyalty: { minPurchases: 2, minSpend: 120, windowDays: 20 }, retention: { lastPurchaseWithinDays: 10 }, decision: { minLeadScore: null } }),
+    );
+    fc.assert(
+      fc.property(
+        histories(fc.oneof(eventTime(3), eventTime(60), eventTime(450)), 40, 1),
+        fc.oneof(fc.integer({ min: 0, max: 3 * DAY_MS }), fc.integer({ min: 0, max: 450 * DAY_MS })),
+        configs,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 5, maxLength: 5 }),
+        (events, offset, config, samples) => {
+          const state = fold(events, context({ limits: SMALL_LIMITS }));
+          const now = NOW + offset;
+          const stage = (t: number) => lifecycleStage(state, t, config);
+          const at = nextLifecycleChange(state, now, config);
+          const horizon = at ?? now + 900 * DAY_MS;
+          for (const s of samples) expect(stage(now + Math.floor(s * (horizon - 1 - now)))).toBe(stage(now));
+          if (at === null) return;
+          expect(at).toBeGreaterThan(now);
+          expect(stage(at - 1)).toBe(stage(now));
+          expect(stage(at)).not.toBe(stage(now));
         },
       ),
       { numRuns: 1000 },
