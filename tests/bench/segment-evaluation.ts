@@ -4,8 +4,9 @@
 //  2. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
 //     service does) beside evaluating every segment (the ceiling the index avoids);
 //  3. planning one change against bench:e2e's 20 segments, on profiles built from its
-//     events: the matches alone (the floor) beside the plan with each customer's next
-//     evaluation instant (what the service does).
+//     events, in CPU time: the matches alone (the floor) beside the plan with each
+//     customer's next evaluation instant (what the service does), and the five segments
+//     costliest to plan alone.
 //   pnpm bench:segment
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -53,7 +54,7 @@ const log = createLogger({ level: 'warn' });
 const namespace = `${uniqueName('bench')}.`;
 // A real broker, as in production: the membership events leave the process (an in-memory bus would keep them all).
 const bus = createKafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'bench-segment', logger: silentLogger });
-const service = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics: topicsFor(namespace), namespace, partitions: 1, backfillPageSize: PAGE });
+const service = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics: topicsFor(namespace), namespace, partitions: 1 });
 const app = await buildApp({ log, title: 'bench', modules: [service] });
 await service.start();
 const rssBeforeBackfill = rssMiB();
@@ -146,7 +147,9 @@ const when = new Date(now);
 const eventsOf = new Map<string, CustomerEvent[]>();
 for (const produced of benchEvents(60_000, 8_000, 'plan-', now)) {
   const event = CustomerEvent.parse(toCustomerEvent(InputEvent.parse(JSON.parse(produced.value)), when));
-  eventsOf.set(event.customerId, [...(eventsOf.get(event.customerId) ?? []), event]);
+  const list = eventsOf.get(event.customerId);
+  if (list) list.push(event);
+  else eventsOf.set(event.customerId, [event]);
 }
 const applyContext = { now: when, toBase: currencyConverter('EUR', {}), scoring: DEFAULT_SCORING_MODEL, limits: DEFAULT_PROFILE_LIMITS };
 const built = [...eventsOf].map(([id, list]) => applyEventBatch(emptyProfile(id, when), list, applyContext).state);
