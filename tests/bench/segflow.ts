@@ -10,6 +10,8 @@ import { ensureLocalKafka } from '@segflow/testkit';
 import { cpuSecondsOf, peakRssMiB, progressLines, sleep } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The node flags `pnpm start` and deploy/Dockerfile run segflow with. */
+const SEGFLOW_NODE_FLAGS = '--max-semi-space-size=64';
 
 export interface BenchInfrastructure {
   kafkaBrokers: string[];
@@ -65,8 +67,9 @@ const startProcess = async (name: string, entry: Entry, env: Record<string, stri
   const { SEGFLOW_API_KEYS: _open, ...inherited } = process.env;
   // BENCH_CPU_PROF=<dir>: each segflow process writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // BENCH_NODE_FLAGS="--flag …": node flags for the segflow processes, to compare runtime settings.
-  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_NODE_FLAGS="--flag …": node flags for the segflow processes, to compare runtime
+  // settings; by default those `pnpm start` and the image run with.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? SEGFLOW_NODE_FLAGS).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', `services/${entry}/src/main.ts`], {
     cwd: root,
     env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
