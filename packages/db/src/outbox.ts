@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { recordRefusal, runsOfSize } from '@segflow/kafka';
@@ -16,23 +17,66 @@ export interface OutboxMessage {
 
 const CHANNEL = 'segflow_outbox';
 
-/** Adds messages to the outbox inside the caller's transaction and wakes the relay on commit. */
+/**
+ * A relay instance's claim on rows its own process publishes right after commit (see
+ * `OutboxRelay.lease`): while the instance's Postgres session lives, no relay touches them.
+ */
+export interface OutboxLease {
+  owner: string;
+}
+
+/** A row enqueued under a lease, for `OutboxRelay.publishLeased` once the transaction has committed. */
+export interface LeasedRow extends OutboxMessage {
+  id: bigint;
+  createdAt: Date;
+}
+
+// The advisory-lock class of lease owners (two-key locks: class, hashtext(owner)).
+const LEASE_LOCK_CLASS = 0x5f0b;
+
+/**
+ * Adds messages to the outbox inside the caller's transaction. Without a lease the relay
+ * publishes them, woken by a NOTIFY delivered at commit. With one, the rows are leased to
+ * the caller's process, which publishes them itself right after commit (no relay round trip
+ * on the way) and gets them back here; except the rows of a key that already has rows
+ * waiting (a crashed process's, a failed publish's): those go to the relay, which publishes
+ * each key's rows in id order, so that no change overtakes an earlier one.
+ */
 export const enqueueOutbox = async <DB extends SharedTables>(
   executor: Transaction<DB> | Kysely<DB>,
   producer: string,
   messages: OutboxMessage[],
-): Promise<void> => {
-  if (messages.length === 0) return;
+  lease: OutboxLease | null = null,
+): Promise<LeasedRow[]> => {
+  if (messages.length === 0) return [];
   const trx = executor as unknown as Kysely<SharedTables>;
-  // One statement: the rows, and a NOTIFY that is delivered only when the transaction commits.
-  await trx
-    .with('added', (db) =>
-      db
-        .insertInto('outbox')
-        .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) }))),
-    )
-    .selectNoFrom(sql`pg_notify(${CHANNEL}, ${producer})`.as('notified'))
-    .execute();
+  if (lease === null) {
+    // One statement: the rows, and a NOTIFY that is delivered only when the transaction commits.
+    await trx
+      .with('added', (db) =>
+        db
+          .insertInto('outbox')
+          .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) }))),
+      )
+      .selectNoFrom(sql`pg_notify(${CHANNEL}, ${producer})`.as('notified'))
+      .execute();
+    return [];
+  }
+  const keys = [...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key])))];
+  const rows = sql.join(messages.map((m) => sql`(${m.topic}::text, ${m.key}::text, ${m.value}::text, ${JSON.stringify(m.headers ?? {})}::jsonb)`));
+  // Rows are inserted in the order listed, so ids in ascending order are the messages' order.
+  const { rows: added } = await sql<{ id: bigint; leased: boolean; created_at: Date }>`
+    WITH waiting AS (
+      SELECT DISTINCT key FROM outbox WHERE producer = ${producer} AND parked_at IS NULL AND key = ANY(${keys}::text[])),
+    added AS (
+      INSERT INTO outbox (producer, topic, key, value, headers, leased_by)
+      SELECT ${producer}, v.topic, v.key, v.value, v.headers, CASE WHEN v.key IN (SELECT key FROM waiting) THEN NULL ELSE ${lease.owner} END
+      FROM (VALUES ${rows}) AS v(topic, key, value, headers)
+      RETURNING id, leased_by, created_at)
+    SELECT id, leased_by IS NOT NULL AS leased, created_at,
+           (SELECT pg_notify(${CHANNEL}, ${producer}) WHERE EXISTS (SELECT 1 FROM added WHERE leased_by IS NULL)) AS notified
+    FROM added ORDER BY id`.execute(trx);
+  return added.flatMap((row, i) => (row.leased ? [{ ...messages[i]!, id: BigInt(row.id), createdAt: row.created_at }] : []));
 };
 
 /** Rows committed and not yet published. Parked rows are not pending: the relay has given up on them. */
@@ -94,6 +138,19 @@ export interface OutboxRelay {
    */
   stalled(now?: Date): boolean;
   health(now?: Date): OutboxRelayHealth;
+  /**
+   * The lease to enqueue rows under, so that this process publishes them itself after
+   * commit (`enqueueOutbox`, `publishLeased`); null while the relay's session is down (the
+   * rows then go through the relay). The lease holds while the session does: rows of a
+   * process that died are published by whichever relay leads.
+   */
+  lease(): OutboxLease | null;
+  /**
+   * Publishes rows leased to this process, once their transaction has committed, and
+   * deletes them. Never rejects: rows it could not publish go back to the relay, and a
+   * delete or release that failed is retried by the relay's next rounds.
+   */
+  publishLeased(rows: LeasedRow[]): Promise<void>;
 }
 
 interface RelayLog {
@@ -180,6 +237,10 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
   // Since when the relay has seen rows waiting (null once a page came back empty).
   let pendingSince: Date | null = null;
   let oldestPendingAt: Date | null = null;
+  // This instance's lease token, locked on its session (see lease()).
+  const owner = randomUUID();
+  // Leased rows published but not yet deleted, or not published and not yet handed back (Postgres failed).
+  const unsettled = { published: new Set<bigint>(), released: new Set<bigint>() };
 
   let wake: (() => void) | null = null;
   let interrupt: (() => void) | null = null;
@@ -236,6 +297,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LEASE_LOCK_CLASS, owner]);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -261,21 +323,79 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
 
   // The first rows in id order, up to batchSize rows and about pageBytes of values. Read on
   // the leader's session (a round reads only while leading).
+  // Leaves out rows leased to a live process (its owner lock is held), and the rows of a
+  // key behind such a row: they go out after it.
   const readPage = async (): Promise<PendingRow[]> => {
     if (session === null) return [];
     return (
       await session.query<PendingRow>(
-        `SELECT id, topic, key, value, headers, created_at FROM (
+        `WITH live AS MATERIALIZED (
+           SELECT objid FROM pg_locks
+           WHERE locktype = 'advisory' AND classid = $4 AND objsubid = 2 AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+         SELECT id, topic, key, value, headers, created_at FROM (
            SELECT id, topic, key, value, headers, created_at,
                   sum(octet_length(value)) OVER (ORDER BY id) - octet_length(value) AS before
-           FROM outbox WHERE producer = $1 AND parked_at IS NULL
+           FROM outbox o WHERE producer = $1 AND parked_at IS NULL
+             AND (leased_by IS NULL OR hashtext(leased_by)::oid NOT IN (SELECT objid FROM live))
+             AND NOT EXISTS (
+               SELECT 1 FROM outbox h
+               WHERE h.producer = $1 AND h.key = o.key AND h.id < o.id AND h.parked_at IS NULL
+                 AND h.leased_by IS NOT NULL AND hashtext(h.leased_by)::oid IN (SELECT objid FROM live))
            ORDER BY id LIMIT $2
          ) page
          WHERE before < $3
          ORDER BY id`,
-        [producer, batchSize, pageBytes],
+        [producer, batchSize, pageBytes, LEASE_LOCK_CLASS],
       )
     ).rows;
+  };
+
+  // Deletes leased rows published already and hands back to the relay those that were not.
+  const settle = async (): Promise<void> => {
+    const published = [...unsettled.published];
+    if (published.length > 0) {
+      await sql`DELETE FROM outbox WHERE id = ANY(${published.map(String)}::bigint[])`.execute(db);
+      for (const id of published) unsettled.published.delete(id);
+    }
+    const released = [...unsettled.released];
+    if (released.length > 0) {
+      await sql`
+        WITH released AS (UPDATE outbox SET leased_by = NULL WHERE id = ANY(${released.map(String)}::bigint[]) RETURNING id)
+        SELECT pg_notify(${CHANNEL}, ${producer}) FROM (SELECT 1 FROM released LIMIT 1) AS one`.execute(db);
+      for (const id of released) unsettled.released.delete(id);
+    }
+  };
+
+  const publishLeased = async (rows: LeasedRow[]): Promise<void> => {
+    if (rows.length === 0) return;
+    const pending = rows.map((r): PendingRow => ({ id: r.id, topic: r.topic, key: r.key, value: r.value, headers: r.headers ?? {}, created_at: r.createdAt }));
+    const sent: PendingRow[] = [];
+    try {
+      for (const topic of new Set(pending.map((r) => r.topic))) {
+        for (const batch of runsOfSize(pending.filter((r) => r.topic === topic), recordBytes, maxBatchBytes)) {
+          await bus.publish(topic, batch.map(toMessage));
+          sent.push(...batch);
+        }
+      }
+    } catch (error) {
+      log.warn({ err: error, producer, rows: pending.length - sent.length }, 'publishing after commit failed; the relay publishes the rows');
+      const sentIds = new Set(sent.map((r) => r.id));
+      for (const r of pending) if (!sentIds.has(r.id)) unsettled.released.add(r.id);
+    }
+    for (const r of sent) unsettled.published.add(r.id);
+    if (sent.length > 0) {
+      lastPublishedAt = new Date();
+      try {
+        options.onPublished?.(sent.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, createdAt: r.created_at })));
+      } catch (error) {
+        log.warn({ err: error, producer }, 'outbox onPublished callback failed');
+      }
+    }
+    await settle().catch((error: unknown) => {
+      log.warn({ err: error, producer }, 'settling rows published after commit failed; the relay retries');
+      wake?.();
+    });
   };
 
   const acknowledged = async (rows: PendingRow[]): Promise<void> => {
@@ -339,6 +459,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     exclusive(async () => {
       try {
         if (!leader) await tryLead();
+        await settle();
         const more = leader && (await drainPage());
         consecutiveFailures = 0;
         return more;
@@ -378,6 +499,8 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     get isLeader() {
       return leader;
     },
+    lease: () => (session === null || stopped ? null : { owner }),
+    publishLeased,
     stalled: (now = new Date()) => stalled(now),
     health: (now = new Date()) => ({
       leader,

@@ -57,4 +57,12 @@ export const sharedMigrations: Record<string, Migration> = {
       await sql`DROP INDEX IF EXISTS outbox_producer_id`.execute(db);
     },
   },
+  // Rows a process publishes itself after commit carry its relay's token (`leased_by`); the
+  // key index finds a customer's rows still waiting, which later rows must not overtake.
+  '0005_outbox_leases': {
+    up: async (db: Kysely<unknown>) => {
+      await sql`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS leased_by text`.execute(db);
+      await sql`CREATE INDEX IF NOT EXISTS outbox_pending_key ON outbox (producer, key) WHERE parked_at IS NULL`.execute(db);
+    },
+  },
 };

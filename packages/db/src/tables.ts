@@ -21,6 +21,11 @@ export interface OutboxTable {
   parked_at: Date | null;
   /** Why the broker refused it: the error's type and message, never the row's content. */
   park_reason: string | null;
+  /**
+   * The relay instance whose process publishes the row itself right after commit (see
+   * `enqueueOutbox`); other relays leave it alone while that instance's session lives.
+   */
+  leased_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RfmQuintilesTable {

@@ -286,4 +286,82 @@ describe('outbox relay', () => {
     await enqueueOutbox(db, producer, [{ topic: 't', key: 'k', value: 'after reconnect' }]);
     await vi.waitFor(() => expect(published).toEqual(['after reconnect']), { timeout: 5_000, interval: 20 });
   });
+
+  describe('rows published by their own process after commit', () => {
+    const leaderAndFollower = async (producer: string, onTestFinished: (fn: () => Promise<void>) => void) => {
+      const a = faultyBus(createMemoryEventBus());
+      const leader = await start({ bus: a.bus, producer }, onTestFinished);
+      await vi.waitFor(() => expect(leader.isLeader).toBe(true), { timeout: 5_000, interval: 20 });
+      const b = faultyBus(createMemoryEventBus());
+      const follower = await start({ bus: b.bus, producer }, onTestFinished);
+      await vi.waitFor(() => expect(follower.lease()).not.toBeNull(), { timeout: 5_000, interval: 20 });
+      expect(follower.isLeader).toBe(false);
+      return { leader, follower, publishedByLeader: a.published, publishedByFollower: b.published };
+    };
+    const enqueueIn = (producer: string, messages: { key: string; value: string }[], relay: OutboxRelay | null) =>
+      db.transaction().execute((trx) => enqueueOutbox(trx, producer, messages.map((m) => ({ topic: 't', ...m })), relay?.lease() ?? null));
+
+    it('publishes them once, and no relay touches them while that process lives', async ({ onTestFinished }) => {
+      const producer = uniqueName('producer');
+      const { leader, follower, publishedByLeader, publishedByFollower } = await leaderAndFollower(producer, onTestFinished);
+      const leased = await enqueueIn(producer, [{ key: 'c-1', value: 'entered' }, { key: 'c-2', value: 'exited' }], follower);
+      expect(leased.map((r) => r.value)).toEqual(['entered', 'exited']);
+
+      await leader.flush();
+      expect(publishedByLeader).toEqual([]);
+      await follower.publishLeased(leased);
+      expect(publishedByFollower).toEqual(['entered', 'exited']);
+      await leader.flush();
+      expect(publishedByLeader).toEqual([]);
+      expect(await readOutboxBacklog(db, producer)).toEqual({ pending: 0, parked: 0, oldestPendingSeconds: null });
+    });
+
+    it('leaves the rows of a process that died to the relay, and a key\'s later rows go out after them', async ({ onTestFinished }) => {
+      const producer = uniqueName('producer');
+      const { leader, follower, publishedByLeader, publishedByFollower } = await leaderAndFollower(producer, onTestFinished);
+      await enqueueIn(producer, [{ key: 'c-1', value: 'c-1 entered' }], follower);
+      await follower.stop(); // its session ends as a killed process's does, before it published
+
+      const later = await enqueueIn(producer, [{ key: 'c-1', value: 'c-1 exited' }, { key: 'c-2', value: 'c-2 entered' }], leader);
+      expect(later.map((r) => r.value)).toEqual(['c-2 entered']); // c-1 has a row waiting: its exit goes through the relay
+      await leader.flush();
+      expect(publishedByLeader).toEqual(['c-1 entered', 'c-1 exited']);
+      await leader.publishLeased(later);
+      expect(publishedByLeader).toEqual(['c-1 entered', 'c-1 exited', 'c-2 entered']);
+      expect(publishedByFollower).toEqual([]);
+      expect((await readOutboxBacklog(db, producer)).pending).toBe(0);
+    });
+
+    it('holds a key\'s later rows behind its row leased to a live process', async ({ onTestFinished }) => {
+      const producer = uniqueName('producer');
+      const { leader, follower, publishedByLeader, publishedByFollower } = await leaderAndFollower(producer, onTestFinished);
+      const first = await enqueueIn(producer, [{ key: 'c-1', value: 'c-1 entered' }], follower);
+      await enqueueIn(producer, [{ key: 'c-1', value: 'c-1 exited' }, { key: 'c-2', value: 'c-2 entered' }], null);
+
+      await leader.flush();
+      expect(publishedByLeader).toEqual(['c-2 entered']);
+      await follower.publishLeased(first);
+      await leader.flush();
+      expect(publishedByFollower).toEqual(['c-1 entered']);
+      expect(publishedByLeader).toEqual(['c-2 entered', 'c-1 exited']);
+    });
+
+    it('hands the rows to the relay when publishing them fails', async ({ onTestFinished }) => {
+      const { bus, published, control } = faultyBus(createMemoryEventBus());
+      let failures = 1;
+      control.fail = () => (failures-- > 0 ? connectionError() : null);
+      const producer = uniqueName('producer');
+      const relay = await start({ bus, producer }, onTestFinished);
+      await vi.waitFor(() => expect(relay.lease()).not.toBeNull(), { timeout: 5_000, interval: 20 });
+      const leased = await enqueueIn(producer, [{ key: 'c-1', value: 'a' }, { key: 'c-1', value: 'b' }], relay);
+      expect(leased).toHaveLength(2);
+
+      await relay.publishLeased(leased); // refused once: never throws
+      expect(published).toEqual([]);
+      await vi.waitFor(() => expect(published).toEqual(['a', 'b']), { timeout: 5_000, interval: 20 });
+      await relay.flush();
+      expect(published).toEqual(['a', 'b']);
+      expect((await readOutboxBacklog(db, producer)).pending).toBe(0);
+    });
+  });
 });

@@ -96,6 +96,7 @@ export const createProfileService = (deps: ProfileDeps): ServiceModule => {
         now,
         log,
         metrics,
+        outbox: relay,
       });
       dedupeExpiry = startDedupeExpiry({ db, horizonMs: dedupe.horizonMs, intervalMs: dedupe.expiryIntervalMs, now, log });
       rfmJob = startRfmQuintilesJob({ db, intervalMs: deps.rfmIntervalMs ?? 3_600_000, now, log });

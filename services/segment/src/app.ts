@@ -130,6 +130,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         now,
         log,
         metrics,
+        outbox: relay,
       });
       backfill = startBackfillRunner({
         db,

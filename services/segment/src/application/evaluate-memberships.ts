@@ -1,6 +1,7 @@
 import { CLOUDEVENTS_CONTENT_TYPE, membershipEventOrigin, RECEIVED_AT_HEADER } from '@segflow/contracts';
 import type { MembershipReason } from '@segflow/contracts';
 import { enqueueOutbox } from '@segflow/db';
+import type { LeasedRow, OutboxLease } from '@segflow/db';
 import type { Transaction } from 'kysely';
 import type { Logger } from '@segflow/observability';
 import type { MembershipCache } from '../data-access/membership-cache.js';
@@ -32,6 +33,8 @@ export interface Evaluation {
   customers: (Omit<Candidate, 'memberships'> & { cause?: MembershipCause })[];
   reason: MembershipReason;
   now: Date;
+  /** Announce under this lease, for the caller to publish right after commit (see enqueueOutbox); else the relay publishes. */
+  lease?: OutboxLease | null;
   /** Reads the stored memberships to compare with; all of the customers' segments by default. */
   memberships?: (trx: Transaction<SegmentDb>, customerIds: string[]) => Promise<Map<string, Map<string, MembershipState>>>;
 }
@@ -40,6 +43,8 @@ export interface EvaluationOutcome {
   /** The decisions that won their compare-and-set, announced in the outbox. */
   won: MembershipDecision[];
   nextEvaluationAt: Map<string, number | null>;
+  /** The announcements leased to the caller (see Evaluation.lease). */
+  leased: LeasedRow[];
 }
 
 /**
@@ -53,7 +58,14 @@ export interface EvaluationOutcome {
  */
 export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: string; cache: MembershipCache; log: Logger }) => {
   const origin = membershipEventOrigin(deps.publicUrl);
-  const announce = async (trx: Transaction<SegmentDb>, decisions: MembershipDecision[], reason: MembershipReason, now: Date, causeOf: (customerId: string) => MembershipCause = () => NO_CAUSE) =>
+  const announce = async (
+    trx: Transaction<SegmentDb>,
+    decisions: MembershipDecision[],
+    reason: MembershipReason,
+    now: Date,
+    causeOf: (customerId: string) => MembershipCause = () => NO_CAUSE,
+    lease: OutboxLease | null = null,
+  ): Promise<LeasedRow[]> =>
     enqueueOutbox(
       trx,
       SEGMENT_OUTBOX,
@@ -66,6 +78,7 @@ export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: 
           headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...(receivedAt ? { [RECEIVED_AT_HEADER]: receivedAt } : {}) },
         };
       }),
+      lease,
     );
 
   const evaluate = async (trx: Transaction<SegmentDb>, evaluation: Evaluation): Promise<EvaluationOutcome> => {
@@ -83,8 +96,8 @@ export const membershipDecisions = (deps: { membershipTopic: string; publicUrl: 
     );
     const won = await compareAndSetMemberships(trx, plan.decisions, now, reason);
     const causes = new Map(customers.map((c) => [c.profile.customerId, c.cause ?? NO_CAUSE]));
-    await announce(trx, won, reason, now, (id) => causes.get(id) ?? NO_CAUSE);
-    return { won, nextEvaluationAt: plan.nextEvaluationAt };
+    const leased = await announce(trx, won, reason, now, (id) => causes.get(id) ?? NO_CAUSE, evaluation.lease ?? null);
+    return { won, nextEvaluationAt: plan.nextEvaluationAt, leased };
   };
 
   /** Writes committed decisions to the read model; best effort, since reads fall back to Postgres. */

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from '@segflow/contracts';
 import type { CustomerEvent } from '@segflow/contracts';
-import type { ApplyBatch } from '@segflow/db';
+import type { ApplyBatch, OutboxRelay } from '@segflow/db';
 import { enqueueOutbox } from '@segflow/db';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
@@ -34,6 +34,8 @@ export const applyCustomerEvents =
     now: () => Date;
     log: Logger;
     metrics: SegflowMetrics;
+    /** The profile outbox's relay: the batch's changes are published right after commit under its lease (else by the relay). */
+    outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
   }): ApplyBatch<ProfileDb> =>
   async (trx, messages) => {
     const now = deps.now();
@@ -73,10 +75,11 @@ export const applyCustomerEvents =
     if (moved.length > 0) {
       throw new AppError('concurrent_merge', `${moved.length} profile(s) changed under the batch (merged or created by another partition's batch); retrying`, { retriable: true });
     }
-    await enqueueOutbox(
+    const leased = await enqueueOutbox(
       trx,
       PROFILE_OUTBOX,
       [...merges, ...changes].map((change) => ({ topic: deps.profileChangesTopic, key: change.customerId, value: encodeProfileChange(change, serialised) })),
+      deps.outbox?.lease() ?? null,
     );
     if (conflicts > 0) deps.log.info({ conflicts }, 'identify events ignored: their anonymous id was merged into another customer already');
     if (poison.length > 0) {
@@ -88,6 +91,7 @@ export const applyCustomerEvents =
     for (const event of toApply) increment(applied, event.type);
     // Counted after commit: a batch rolled back and retried must not count twice.
     return async () => {
+      await deps.outbox?.publishLeased(leased);
       for (const [type, count] of valid) {
         deps.metrics.countEvents('profile', type, 'applied', applied.get(type) ?? 0);
         deps.metrics.countEvents('profile', type, 'duplicate', count - (applied.get(type) ?? 0));

@@ -1,7 +1,7 @@
 import { ProfileChangeEnvelope, validate } from '@segflow/contracts';
 import type { ProfileChange } from '@segflow/contracts';
 import type { ProfileErased, ProfileMerged, ProfileUpdated } from '@segflow/contracts';
-import type { ApplyBatch } from '@segflow/db';
+import type { ApplyBatch, LeasedRow, OutboxRelay } from '@segflow/db';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
@@ -53,9 +53,13 @@ export const applyProfileChanges =
     now: () => Date;
     log: Logger;
     metrics: Pick<SegflowMetrics, 'countEvents'>;
+    /** The segment outbox's relay: the batch's announcements are published right after commit under its lease (else by the relay). */
+    outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
   }): ApplyBatch<SegmentDb> =>
   async (trx, messages) => {
     const now = deps.now();
+    const lease = deps.outbox?.lease() ?? null;
+    const leased: LeasedRow[] = [];
     const work = new Map<string, CustomerWork>();
     const poison: OutgoingMessage[] = [];
     const changes: ProfileChange[] = [];
@@ -94,7 +98,7 @@ export const applyProfileChanges =
     };
     for (const [kind, reason] of [['erased', 'customer_erased'], ['merged', 'merged']] as const) {
       const exits = erasures.filter((d) => work.get(d.customerId)?.erased?.kind === kind);
-      if (exits.length > 0) await deps.decisions.announce(trx, exits, reason, now, goneCause);
+      if (exits.length > 0) leased.push(...(await deps.decisions.announce(trx, exits, reason, now, goneCause, lease)));
     }
 
     const updates = [...work.values()].flatMap((w) => (w.latest ? [w.latest] : []));
@@ -119,8 +123,9 @@ export const applyProfileChanges =
     const nextEvaluationAt = new Map<string, number | null>();
     for (const [reason, group] of [['event', newer.filter((c) => !mergedNow(c))], ['merged', newer.filter(mergedNow)]] as const) {
       if (group.length === 0) continue;
-      const outcome = await deps.decisions.evaluate(trx, { reason, now, customers: group.map(candidate) });
+      const outcome = await deps.decisions.evaluate(trx, { reason, now, customers: group.map(candidate), lease });
       won.push(...outcome.won);
+      leased.push(...outcome.leased);
       for (const [id, at] of outcome.nextEvaluationAt) nextEvaluationAt.set(id, at);
     }
     await saveCustomerProfiles(trx, newer.map((c) => ({ profile: c.profile, nextEvaluationAt: nextEvaluationAt.get(c.customerId) ?? null })), now);
@@ -138,6 +143,7 @@ export const applyProfileChanges =
     }
 
     return async () => {
+      await deps.outbox?.publishLeased(leased);
       // Counted after commit: a batch rolled back and retried must not count twice.
       for (const [kind, count] of outcomes.applied) deps.metrics.countEvents('segment', `profile_${kind}`, 'applied', count);
       for (const [kind, count] of outcomes.duplicate) deps.metrics.countEvents('segment', `profile_${kind}`, 'duplicate', count);
