@@ -145,7 +145,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
       const readSizes = segmentSizeReader(db);
       untrackSizes = metrics.trackSegmentSizes(() => readSizes(now()));
       retention = startHistoryRetention({ db, retentionMs, intervalMs: deps.historyRetentionIntervalMs ?? 3_600_000, now, log });
-      scheduler = startTimeScheduler({ db, compile, decisions, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log });
+      scheduler = startTimeScheduler({ db, compile, decisions, batchSize: 500, pollMs: deps.schedulerPollMs ?? 500, now, log, outbox: relay });
       subscription = await bus.subscribe({
         groupId,
         concurrentPartitions: CONCURRENT_PARTITIONS,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { currentRfmQuintiles } from '@segflow/db';
+import type { OutboxRelay } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { startWorkLoop } from '@segflow/service-kit';
 import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
@@ -23,6 +24,8 @@ export const startTimeScheduler = (deps: {
   pollMs: number;
   now: () => Date;
   log: Logger;
+  /** The segment outbox's relay: flips are published right after commit under its lease (else by the relay). */
+  outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
 }) => {
   /** Evaluates one batch of due customers; returns how many there were. */
   const runDue = async (): Promise<number> => {
@@ -32,9 +35,10 @@ export const startTimeScheduler = (deps: {
       const segments = (await lockEnabledSegments(trx)).map((segment) => deps.compile(segment, env));
       const due = await lockDueProfiles(trx, now, deps.batchSize);
       if (due.length === 0) return null;
-      const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
+      const { won, nextEvaluationAt, leased } = await deps.decisions.evaluate(trx, {
         reason: 'time',
         now,
+        lease: deps.outbox?.lease() ?? null,
         customers: due.map((d) => ({
           profile: d.profile,
           before: d,
@@ -44,9 +48,10 @@ export const startTimeScheduler = (deps: {
         })),
       });
       await markEvaluated(trx, due.map((d) => ({ customerId: d.profile.customerId, nextEvaluationAt: nextEvaluationAt.get(d.profile.customerId) ?? null })), now);
-      return { count: due.length, won };
+      return { count: due.length, won, leased };
     });
     if (!outcome) return 0;
+    await deps.outbox?.publishLeased(outcome.leased);
     await deps.decisions.afterCommit(outcome.won, now);
     return outcome.count;
   };
