@@ -122,3 +122,37 @@ describe('kafkajs event bus publishing', () => {
     await vi.waitFor(() => expect(received).toEqual(expected), { timeout: 30_000, interval: 50 });
   });
 });
+
+describe('kafkajs event bus offsets in Kafka', () => {
+  it('commits every partition\'s offset after its batches, and the batch in flight at stop()', async ({ onTestFinished }) => {
+    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `commits-${randomUUID().slice(0, 8)}`, logger: silentLogger });
+    onTestFinished(() => bus.close());
+    const topic = `commits-${randomUUID().slice(0, 8)}`;
+    await bus.createTopics([{ topic, partitions: 3 }]);
+    await bus.publish(topic, Array.from({ length: 60 }, (_, i) => ({ key: `customer-${i}`, value: `v${i}` })));
+    const committed = async () => (await bus.groupOffsets(topic, [topic])).map((p) => ({ partition: p.partition, behind: p.end - (p.committed ?? 0n) }));
+    const caughtUp = [0, 1, 2].map((partition) => ({ partition, behind: 0n }));
+
+    let handled = 0;
+    let stopping: (() => void) | null = null;
+    const sub = await bus.subscribe({
+      groupId: topic,
+      topics: [topic],
+      concurrentPartitions: 3,
+      handler: async (batch) => {
+        handled += batch.messages.length;
+        // The last batch is still in the handler when stop() begins.
+        if (stopping) await new Promise<void>((resolve) => setTimeout(resolve, 200));
+        return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+      },
+    });
+    await vi.waitFor(async () => expect(await committed()).toEqual(caughtUp), { timeout: 30_000, interval: 50 });
+    expect(handled).toBe(60);
+
+    await bus.publish(topic, [{ key: 'customer-0', value: 'last' }]);
+    stopping = () => undefined;
+    await vi.waitFor(() => expect(handled).toBe(61), { timeout: 30_000, interval: 10 });
+    await sub.stop();
+    expect(await committed()).toEqual(caughtUp);
+  });
+});
