@@ -15,9 +15,18 @@ export interface BarePipeline {
  * produces one message per event (acks -1) before it commits. No validation, dedupe,
  * profile model or outbox: the least a stateful consume-and-produce hop does.
  */
-export const startBarePipeline = async <DB>(options: { bus: EventBus; db: Kysely<DB>; groupId: string; topics: string[]; outputTopic?: string }): Promise<BarePipeline> => {
+export const startBarePipeline = async <DB>(options: {
+  bus: EventBus;
+  db: Kysely<DB>;
+  groupId: string;
+  topics: string[];
+  outputTopic?: string;
+  /** The table it counts in (default `counts`): hops chained on one database each keep their own. */
+  table?: string;
+}): Promise<BarePipeline> => {
   const { bus, db, groupId, outputTopic } = options;
-  await sql`CREATE TABLE IF NOT EXISTS counts (customer_id text PRIMARY KEY, n integer NOT NULL)`.execute(db);
+  const counts = sql.table(options.table ?? 'counts');
+  await sql`CREATE TABLE IF NOT EXISTS ${counts} (customer_id text PRIMARY KEY, n integer NOT NULL)`.execute(db);
   await sql`CREATE TABLE IF NOT EXISTS consumer_offsets (group_id text, topic text, partition integer, next_offset bigint, updated_at timestamptz DEFAULT now(), PRIMARY KEY (group_id, topic, partition))`.execute(db);
   let handled = 0;
   const subscription = await bus.subscribe({
@@ -30,8 +39,8 @@ export const startBarePipeline = async <DB>(options: { bus: EventBus; db: Kysely
       const next = batch.messages.at(-1)!.offset + 1n;
       await db.transaction().execute(async (trx) => {
         const { rows } = await sql<{ customer_id: string; n: number }>`
-          INSERT INTO counts (customer_id, n) SELECT * FROM unnest(${[...perCustomer.keys()]}::text[], ${[...perCustomer.values()]}::int[])
-          ON CONFLICT (customer_id) DO UPDATE SET n = counts.n + excluded.n RETURNING customer_id, n`.execute(trx);
+          INSERT INTO ${counts} AS c (customer_id, n) SELECT * FROM unnest(${[...perCustomer.keys()]}::text[], ${[...perCustomer.values()]}::int[])
+          ON CONFLICT (customer_id) DO UPDATE SET n = c.n + excluded.n RETURNING customer_id, n`.execute(trx);
         if (outputTopic) {
           const counts = new Map(rows.map((r) => [r.customer_id, r.n]));
           await bus.publish(outputTopic, events.map((e) => ({ key: e.customerId, value: JSON.stringify({ eventId: e.eventId, customerId: e.customerId, n: counts.get(e.customerId) }) })));

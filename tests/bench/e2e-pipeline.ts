@@ -1,13 +1,15 @@
 // The whole pipeline through its public contract: events produced to the source topics,
 // CloudEvents read from segment-membership.v1, GET /v1/ops/consumer-lag polled until every
 // group is at lag 0. segflow runs as child processes (`--mode=all|separate|scaled`); a bare
-// single-hop pipeline runs on the same events in the same run, as the ceiling.
+// single-hop pipeline runs on the same events in the same run, as the ceiling, and the same
+// hop chained three times, as the ceiling of three hops (segflow's services).
 //   pnpm bench:e2e [--mode=all] [--events=100000] [--customers=20000] [--segments=20]
 //                  [--rate=2000] [--seconds=10] [--partitions=6]
 import { createDb } from '@segflow/db';
 import { topicsFor } from '@segflow/service-kit';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { startBarePipeline } from './bare-pipeline.js';
+import type { BarePipeline } from './bare-pipeline.js';
 import { parseBenchArgs, startBenchRun } from './run.js';
 import { describeStages, stageTotals, waitForDrain } from './segflow.js';
 import { cpuMicrosSince, describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
@@ -119,9 +121,28 @@ try {
   await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
   const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
   const bareCpuUs = cpuMicrosSince(bareCpu) / EVENTS;
+  await bare.stop();
+
+  // ---- the same bare hop three times in a row, as segflow's events travel (ingest, profile, segment) ----
+  const chainTopics = topicsFor(`${namespace}bare3.`);
+  const chainSources = [chainTopics.purchase, chainTopics.pageView, chainTopics.emailOpen, chainTopics.traits];
+  const chainLinks = [chainTopics.customerEvents, chainTopics.profileChanges, chainTopics.membership];
+  await bus.createTopics([...chainSources, ...chainLinks].map((topic) => ({ topic, partitions: PARTITIONS })));
+  const hops: BarePipeline[] = [];
+  for (const [i, outputTopic] of chainLinks.entries()) {
+    const hop = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare3-${i}`, topics: i === 0 ? chainSources : [chainLinks[i - 1]!], outputTopic, table: `counts_hop${i}` });
+    cleanup.push(() => hop.stop());
+    hops.push(hop);
+  }
+  const chainStart = performance.now();
+  const chainCpu = process.cpuUsage();
+  await produceAll((topic, messages) => bus.publish(topic, messages), chainTopics, events);
+  const chainSeconds = (await timeUntil('bare three-hop pipeline', EVENTS, async () => hops.at(-1)!.handled, chainStart)) / 1000;
+  const chainCpuUs = cpuMicrosSince(chainCpu) / EVENTS;
 
   const segflowRate = EVENTS / drainSeconds;
   const bareRate = EVENTS / bareSeconds;
+  const chainRate = EVENTS / chainSeconds;
   const ms = (n: number) => `${int(n)} ms`;
   const processes = stopped.length;
   const seen = machine();
@@ -131,10 +152,11 @@ try {
       ['segflow / bare pipeline (events/s)', `${ratio(segflowRate, bareRate)} ×`],
       ['segflow throughput', `${int(segflowRate)} events/s (${drainSeconds.toFixed(1)} s from first produce to every group at lag 0)`],
       ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
+      ['bare three-hop pipeline / single-hop', `${ratio(chainRate, bareRate)} × (${int(chainRate)} events/s: the same hop three times in a row, as segflow's three services; segflow / three-hop ${ratio(segflowRate, chainRate)} ×)`],
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
       ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
       ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
-      ['bare pipeline CPU per event', `${int(bareCpuUs)} µs (its process, which also produced the events)`],
+      ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
       ['peak RSS (VmHWM, summed)', `${int(peakRss)} MiB over ${processes} process${processes === 1 ? '' : 'es'}`],
@@ -146,9 +168,10 @@ try {
     {
       bench: 'e2e', mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, partitions: PARTITIONS, ...seen,
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
+      threeHopRatio: ratio(chainRate, bareRate), threeHopEventsPerSec: Math.round(chainRate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
-      cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs) },
+      cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareThreeHop: Math.round(chainCpuUs) },
       phase2Stages: stages,
       lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
       peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,
