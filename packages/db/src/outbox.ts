@@ -322,9 +322,9 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
   };
 
   // The first rows in id order, up to batchSize rows and about pageBytes of values. Read on
-  // the leader's session (a round reads only while leading).
-  // Leaves out rows leased to a live process (its owner lock is held), and the rows of a
-  // key behind such a row: they go out after it.
+  // the leader's session (a round reads only while leading). Rows leased to a live process
+  // (its owner's lock is held) are left to it, and so are the later rows of their keys: they
+  // go out after it has published.
   const readPage = async (): Promise<PendingRow[]> => {
     if (session === null) return [];
     return (
