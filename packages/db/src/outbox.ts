@@ -279,7 +279,16 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
       // when last analysed, thousands of rows behind now): the planner fetched and sorted every
       // pending row to return a page (20-40 ms with a backlog), where the pending-rows index
       // gives them in order and stops after a page (about 1.5 ms). No sort is ever wanted here.
-      connectionString: withSessionSettings(options.databaseUrl, { ...SERVICE_SESSION_SETTINGS, enable_sort: 'off' }),
+      // The server probes the session after 10 s of silence and ends it after three unanswered
+      // probes: the leadership and the leases of a relay whose host vanished free up in about
+      // 25 s, where the operating system's default waits two hours.
+      connectionString: withSessionSettings(options.databaseUrl, {
+        ...SERVICE_SESSION_SETTINGS,
+        enable_sort: 'off',
+        tcp_keepalives_idle: '10',
+        tcp_keepalives_interval: '5',
+        tcp_keepalives_count: '3',
+      }),
       application_name: `segflow-outbox-relay:${producer}`,
       // The session idles while it holds the lock: keepalives stop a NAT from dropping it unnoticed.
       keepAlive: true,
