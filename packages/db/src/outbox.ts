@@ -49,33 +49,22 @@ export const enqueueOutbox = async <DB extends SharedTables>(
   lease: OutboxLease | null = null,
 ): Promise<LeasedRow[]> => {
   if (messages.length === 0) return [];
-  const trx = executor as unknown as Kysely<SharedTables>;
-  if (lease === null) {
-    // One statement: the rows, and a NOTIFY that is delivered only when the transaction commits.
-    await trx
-      .with('added', (db) =>
-        db
-          .insertInto('outbox')
-          .values(messages.map((m) => ({ producer, topic: m.topic, key: m.key, value: m.value, headers: JSON.stringify(m.headers ?? {}) }))),
-      )
-      .selectNoFrom(sql`pg_notify(${CHANNEL}, ${producer})`.as('notified'))
-      .execute();
-    return [];
-  }
-  const keys = [...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key])))];
+  const owner = lease?.owner ?? null;
+  const keys = owner === null ? [] : [...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key])))];
   const rows = sql.join(messages.map((m) => sql`(${m.topic}::text, ${m.key}::text, ${m.value}::text, ${JSON.stringify(m.headers ?? {})}::jsonb)`));
+  // One statement: the rows, and a NOTIFY (delivered only at commit) when some are the relay's.
   // Rows are inserted in the order listed, so ids in ascending order are the messages' order.
   const { rows: added } = await sql<{ id: bigint; leased: boolean; created_at: Date }>`
     WITH waiting AS (
       SELECT DISTINCT key FROM outbox WHERE producer = ${producer} AND parked_at IS NULL AND key = ANY(${keys}::text[])),
     added AS (
       INSERT INTO outbox (producer, topic, key, value, headers, leased_by)
-      SELECT ${producer}, v.topic, v.key, v.value, v.headers, CASE WHEN v.key IN (SELECT key FROM waiting) THEN NULL ELSE ${lease.owner} END
+      SELECT ${producer}, v.topic, v.key, v.value, v.headers, CASE WHEN v.key IN (SELECT key FROM waiting) THEN NULL ELSE ${owner}::text END
       FROM (VALUES ${rows}) AS v(topic, key, value, headers)
       RETURNING id, leased_by, created_at)
     SELECT id, leased_by IS NOT NULL AS leased, created_at,
            (SELECT pg_notify(${CHANNEL}, ${producer}) WHERE EXISTS (SELECT 1 FROM added WHERE leased_by IS NULL)) AS notified
-    FROM added ORDER BY id`.execute(trx);
+    FROM added ORDER BY id`.execute(executor as unknown as Kysely<SharedTables>);
   return added.flatMap((row, i) => (row.leased ? [{ ...messages[i]!, id: BigInt(row.id), createdAt: row.created_at }] : []));
 };
 
@@ -152,6 +141,9 @@ export interface OutboxRelay {
    */
   publishLeased(rows: LeasedRow[]): Promise<void>;
 }
+
+/** What a consumer needs of its outbox's relay to publish its batch's rows itself after commit. */
+export type OutboxPublisher = Pick<OutboxRelay, 'lease' | 'publishLeased'>;
 
 interface RelayLog {
   info(obj: object, msg?: string): void;
@@ -330,6 +322,17 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     leader = locked;
   };
 
+  // Rows in produce requests of at most maxBatchBytes: topic by topic, id order inside each
+  // (per-key order is what matters). `send` answers false to leave the rest; so does this.
+  const inRequests = async (rows: PendingRow[], send: (batch: PendingRow[]) => Promise<boolean>): Promise<boolean> => {
+    for (const topic of new Set(rows.map((r) => r.topic))) {
+      for (const batch of runsOfSize(rows.filter((r) => r.topic === topic), recordBytes, maxBatchBytes)) {
+        if (!(await send(batch))) return false;
+      }
+    }
+    return true;
+  };
+
   // The first rows in id order, up to batchSize rows and about pageBytes of values. Read on
   // the leader's session (a round reads only while leading). Rows leased to a live process
   // (its owner's lock is held) are left to it, and so are the later rows of their keys: they
@@ -381,12 +384,11 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     const pending = rows.map((r): PendingRow => ({ id: r.id, topic: r.topic, key: r.key, value: r.value, headers: r.headers ?? {}, created_at: r.createdAt }));
     const sent: PendingRow[] = [];
     try {
-      for (const topic of new Set(pending.map((r) => r.topic))) {
-        for (const batch of runsOfSize(pending.filter((r) => r.topic === topic), recordBytes, maxBatchBytes)) {
-          await bus.publish(topic, batch.map(toMessage));
-          sent.push(...batch);
-        }
-      }
+      await inRequests(pending, async (batch) => {
+        await bus.publish(batch[0]!.topic, batch.map(toMessage));
+        sent.push(...batch);
+        return true;
+      });
     } catch (error) {
       log.warn({ err: error, producer, rows: pending.length - sent.length }, 'publishing after commit failed; the relay publishes the rows');
       const sentIds = new Set(sent.map((r) => r.id));
@@ -395,11 +397,7 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     for (const r of sent) unsettled.published.add(r.id);
     if (sent.length > 0) {
       lastPublishedAt = new Date();
-      try {
-        options.onPublished?.(sent.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, createdAt: r.created_at })));
-      } catch (error) {
-        log.warn({ err: error, producer }, 'outbox onPublished callback failed');
-      }
+      reportPublished(sent);
     }
     await settle().catch((error: unknown) => {
       log.warn({ err: error, producer }, 'settling rows published after commit failed; the relay retries');
@@ -407,14 +405,18 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     });
   };
 
-  const acknowledged = async (rows: PendingRow[]): Promise<void> => {
-    lastPublishedAt = lastProgressAt = new Date();
-    await db.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
+  const reportPublished = (rows: PendingRow[]): void => {
     try {
       options.onPublished?.(rows.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, createdAt: r.created_at })));
     } catch (error) {
       log.warn({ err: error, producer }, 'outbox onPublished callback failed');
     }
+  };
+
+  const acknowledged = async (rows: PendingRow[]): Promise<void> => {
+    lastPublishedAt = lastProgressAt = new Date();
+    await db.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
+    reportPublished(rows);
   };
 
   const park = async (row: PendingRow, refusal: string, error: unknown): Promise<void> => {
@@ -452,15 +454,12 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
     }
     pendingSince ??= new Date();
     oldestPendingAt = rows[0]!.created_at;
-    // Topic by topic, id order inside each (per-key order is what matters).
-    for (const topic of new Set(rows.map((r) => r.topic))) {
-      for (const batch of runsOfSize(rows.filter((r) => r.topic === topic), recordBytes, maxBatchBytes)) {
-        // Lost the lock (another relay may lead now) or asked to stop: leave the rest.
-        if (!leader || stopped) return false;
-        await publishOrPark(batch);
-      }
-    }
-    return true;
+    return inRequests(rows, async (batch) => {
+      // Lost the lock (another relay may lead now) or asked to stop: leave the rest.
+      if (!leader || stopped) return false;
+      await publishOrPark(batch);
+      return true;
+    });
   };
 
   /** Takes the lead if free, then drains one page; true when more may be waiting. */

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from '@segflow/contracts';
 import type { CustomerEvent } from '@segflow/contracts';
-import type { ApplyBatch, OutboxRelay } from '@segflow/db';
+import type { ApplyBatch, OutboxPublisher } from '@segflow/db';
 import { enqueueOutbox } from '@segflow/db';
 import type { EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
@@ -35,7 +35,7 @@ export const applyCustomerEvents =
     log: Logger;
     metrics: SegflowMetrics;
     /** The profile outbox's relay: the batch's changes are published right after commit under its lease (else by the relay). */
-    outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
+    outbox?: OutboxPublisher;
   }): ApplyBatch<ProfileDb> =>
   async (trx, messages) => {
     const now = deps.now();

@@ -1,7 +1,7 @@
 import { ProfileChangeEnvelope, validate } from '@segflow/contracts';
 import type { ProfileChange } from '@segflow/contracts';
 import type { ProfileErased, ProfileMerged, ProfileUpdated } from '@segflow/contracts';
-import type { ApplyBatch, LeasedRow, OutboxRelay } from '@segflow/db';
+import type { ApplyBatch, LeasedRow, OutboxPublisher } from '@segflow/db';
 import { currentRfmQuintiles } from '@segflow/db';
 import type { BusMessage, EventBus, OutgoingMessage } from '@segflow/kafka';
 import { toDlqMessage } from '@segflow/kafka';
@@ -54,7 +54,7 @@ export const applyProfileChanges =
     log: Logger;
     metrics: Pick<SegflowMetrics, 'countEvents'>;
     /** The segment outbox's relay: the batch's announcements are published right after commit under its lease (else by the relay). */
-    outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
+    outbox?: OutboxPublisher;
   }): ApplyBatch<SegmentDb> =>
   async (trx, messages) => {
     const now = deps.now();

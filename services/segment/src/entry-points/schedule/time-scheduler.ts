@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { currentRfmQuintiles } from '@segflow/db';
-import type { OutboxRelay } from '@segflow/db';
+import type { OutboxPublisher } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { startWorkLoop } from '@segflow/service-kit';
 import type { MembershipDecisions } from '../../application/evaluate-memberships.js';
@@ -25,7 +25,7 @@ export const startTimeScheduler = (deps: {
   now: () => Date;
   log: Logger;
   /** The segment outbox's relay: flips are published right after commit under its lease (else by the relay). */
-  outbox?: Pick<OutboxRelay, 'lease' | 'publishLeased'>;
+  outbox?: OutboxPublisher;
 }) => {
   /** Evaluates one batch of due customers; returns how many there were. */
   const runDue = async (): Promise<number> => {
