@@ -164,24 +164,14 @@ export const compareAndSetMemberships = async (
   };
   const moves = decisions.filter((d) => d.fromSeq > 0n);
   const starts = decisions.filter((d) => d.fromSeq === 0n);
-  // The decisions travel as one JSON document: JSON.stringify escapes the explanations
-  // natively, where a jsonb[] parameter is escaped element by element in JavaScript.
-  const rowsOf = (list: MembershipDecision[]) =>
-    JSON.stringify(
-      list.map((d) => ({
-        customer_id: d.customerId,
-        segment_id: d.segment.id,
-        is_member: d.isMember,
-        from_seq: d.fromSeq.toString(),
-        explanation: d.explanation,
-        group_id: d.group,
-      })),
-    );
+  const explanations = (list: MembershipDecision[]) => list.map((d) => JSON.stringify(d.explanation));
   if (moves.length > 0) {
     const result = await sql<Written>`
       WITH d AS (
-        SELECT * FROM jsonb_to_recordset(${rowsOf(moves)}::jsonb)
-          AS d(customer_id text, segment_id text, is_member boolean, from_seq bigint, explanation jsonb, group_id text)),
+        SELECT * FROM unnest(${moves.map((d) => d.customerId)}::text[], ${moves.map((d) => d.segment.id)}::text[],
+                             ${moves.map((d) => d.isMember)}::boolean[], ${moves.map((d) => d.fromSeq.toString())}::bigint[],
+                             ${explanations(moves)}::jsonb[], ${moves.map((d) => d.group)}::text[])
+          AS d(customer_id, segment_id, is_member, from_seq, explanation, group_id)),
       won AS (
         UPDATE memberships m
         SET is_member = d.is_member, seq = m.seq + 1, changed_at = ${changedAt},
@@ -199,8 +189,9 @@ export const compareAndSetMemberships = async (
   if (starts.length > 0) {
     const result = await sql<Written>`
       WITH d AS (
-        SELECT customer_id, segment_id, is_member, explanation, group_id FROM jsonb_to_recordset(${rowsOf(starts)}::jsonb)
-          AS d(customer_id text, segment_id text, is_member boolean, from_seq bigint, explanation jsonb, group_id text)),
+        SELECT * FROM unnest(${starts.map((d) => d.customerId)}::text[], ${starts.map((d) => d.segment.id)}::text[],
+                             ${starts.map((d) => d.isMember)}::boolean[], ${explanations(starts)}::jsonb[], ${starts.map((d) => d.group)}::text[])
+          AS d(customer_id, segment_id, is_member, explanation, group_id)),
       written AS (
         INSERT INTO memberships (customer_id, segment_id, is_member, seq, entered_at, changed_at, group_id)
         SELECT d.customer_id, d.segment_id, d.is_member, (SELECT floor FROM membership_sequence_floor) + 1,
