@@ -47,6 +47,8 @@ export const freePort = (): Promise<number> =>
 
 export type Mode = 'all' | 'separate' | 'scaled';
 export const MODES: readonly Mode[] = ['all', 'separate', 'scaled'];
+/** What startSegflow starts: one of the pipeline's modes, or the segment service alone (bench:segment's backfill). */
+export type Layout = Mode | 'segment';
 type Entry = 'all' | 'ingest' | 'profile' | 'segment';
 
 /** One segflow process: `services/<entry>/src/main.ts` under tsx, on its own port. */
@@ -108,7 +110,7 @@ const waitReady = async (p: SegflowProcess, timeoutMs = 90_000): Promise<void> =
 };
 
 export interface Segflow {
-  mode: Mode;
+  mode: Layout;
   processes: SegflowProcess[];
   /** Where an endpoint of `service` answers (in mode `all`, the one process). */
   urlOf(service: 'ingest' | 'profile' | 'segment'): string;
@@ -128,7 +130,7 @@ export interface Segflow {
  * `scaled` one ingest and two each of profile and segment, in their consumer groups. Each is
  * started after the ones before it are ready, so two never run the same migrations at once.
  */
-export const startSegflow = async (options: { mode: Mode; namespace: string; databaseUrl: string; kafkaBrokers: string[]; redisUrl: string; lagPollMs: number; partitions: number; env?: Record<string, string> }): Promise<Segflow> => {
+export const startSegflow = async (options: { mode: Layout; namespace: string; databaseUrl: string; kafkaBrokers: string[]; redisUrl: string; lagPollMs: number; partitions: number; env?: Record<string, string> }): Promise<Segflow> => {
   const env = {
     ...options.env,
     SEGFLOW_NAMESPACE: options.namespace,
@@ -138,12 +140,13 @@ export const startSegflow = async (options: { mode: Mode; namespace: string; dat
     SEGFLOW_LAG_POLL_INTERVAL_MS: String(options.lagPollMs),
     SEGFLOW_TOPIC_PARTITIONS: String(options.partitions),
   };
-  const plan: [string, Entry][] =
-    options.mode === 'all'
-      ? [['segflow', 'all']]
-      : options.mode === 'separate'
-        ? [['ingest', 'ingest'], ['profile', 'profile'], ['segment', 'segment']]
-        : [['ingest', 'ingest'], ['profile-1', 'profile'], ['profile-2', 'profile'], ['segment-1', 'segment'], ['segment-2', 'segment']];
+  const plans: Record<Layout, [string, Entry][]> = {
+    all: [['segflow', 'all']],
+    separate: [['ingest', 'ingest'], ['profile', 'profile'], ['segment', 'segment']],
+    scaled: [['ingest', 'ingest'], ['profile-1', 'profile'], ['profile-2', 'profile'], ['segment-1', 'segment'], ['segment-2', 'segment']],
+    segment: [['segment', 'segment']],
+  };
+  const plan = plans[options.mode];
   const processes: SegflowProcess[] = [];
   const stop = async (graceMs = 30_000): Promise<string[]> =>
     Promise.all(

@@ -1,6 +1,7 @@
 // Segment engine costs:
-//  1. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000), beside a bare
-//     paged scan of the same rows measured in the same run, and the process's peak RSS;
+//  1. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000) in a segment
+//     service process of its own, beside a bare paged scan of the same rows measured in
+//     the same run, and the service's CPU and peak RSS;
 //  2. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
 //     service does) beside evaluating every segment (the ceiling the index avoids);
 //  3. planning one change against bench:e2e's 20 segments, on profiles built from its
@@ -8,30 +9,31 @@
 //     customer's next evaluation instant (what the service does), and the five segments
 //     costliest to plan alone.
 //   pnpm bench:segment
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { ProfileState, Rule } from '@segflow/contracts';
 import { CustomerEvent, DEFAULT_SCORING_MODEL, InputEvent, toCustomerEvent } from '@segflow/contracts';
 import { DEFAULT_PROFILE_LIMITS, applyEventBatch, currencyConverter, emptyProfile } from '@segflow/profile-model';
-import { createDb } from '@segflow/db';
-import { createKafkaEventBus, silentLogger } from '@segflow/kafka';
-import { createLogger } from '@segflow/observability';
-import { createSegmentService, DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, migrateSegment, planMemberships, redisOptions, segmentCompiler, segmentIndex } from '@segflow/segment';
+import { createDb, namespacedDatabaseUrl } from '@segflow/db';
+import { DEFAULT_BACKFILL_PAGE_SIZE, decideMemberships, planMemberships, segmentCompiler, segmentIndex } from '@segflow/segment';
 import type { ActiveSegment, SegmentDb } from '@segflow/segment';
-import { buildApp, topicsFor } from '@segflow/service-kit';
-import { createTestDatabase, provideInfrastructure, uniqueName } from '@segflow/testkit';
+import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { forgetRedisKeys } from './run.js';
-import { cpuMicrosSince, peakRssMiB, progress, resetPeakRss, rssMiB, timeUntil } from './support.js';
+import { apiOf, benchInfrastructure, expectStatus, startSegflow } from './segflow.js';
+import { cpuMicrosSince, cpuSecondsOf, peakRssMiB, progress, resetPeakRss, rssMiB, timeUntil } from './support.js';
 import { benchEvents, benchSegments } from './workload.js';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const now = Date.now();
 
-// ---- 1. backfill rate (first, so that its peak RSS is its own) ----
-const infra = await provideInfrastructure({ log: (line) => process.stderr.write(`${line}\n`) });
-const database = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
-const db = createDb<SegmentDb>(database.url);
-await migrateSegment(db);
+// ---- 1. backfill rate, in a segment service process of its own ----
+// The service runs as `pnpm --filter @segflow/segment start` does (its node flags, or
+// BENCH_NODE_FLAGS), so its RSS and CPU are the service's, not this process's.
+const infra = await benchInfrastructure();
+const database = await createTestDatabase(infra.adminDatabaseUrl, 'segflow_bench');
+const namespace = `${uniqueName('bench')}.`;
+const segflow = await startSegflow({ mode: 'segment', namespace, databaseUrl: database.url, kafkaBrokers: infra.kafkaBrokers, redisUrl: infra.redisUrl, lagPollMs: 1000, partitions: 1 });
+const service = segflow.processes[0]!.child.pid!;
+const db = createDb<SegmentDb>(namespacedDatabaseUrl(database.url, namespace)); // the service's schema, migrated as it started
 const seed = progress('storing profiles', PROFILES);
 for (let from = 0; from < PROFILES; from += 50_000) {
   const to = Math.min(from + 50_000, PROFILES) - 1;
@@ -49,26 +51,22 @@ seed.stop();
 
 // The service's own page size, for the backfill and the bare scan alike.
 const PAGE = DEFAULT_BACKFILL_PAGE_SIZE;
-const redis = new Redis(infra.redisUrl, redisOptions);
-const log = createLogger({ level: 'warn' });
-const namespace = `${uniqueName('bench')}.`;
-// A real broker, as in production: the membership events leave the process (an in-memory bus would keep them all).
-const bus = createKafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'bench-segment', logger: silentLogger });
-const service = createSegmentService({ db, databaseUrl: database.url, redis, bus, log, topics: topicsFor(namespace), namespace, partitions: 1 });
-const app = await buildApp({ log, title: 'bench', modules: [service] });
-await service.start();
-const rssBeforeBackfill = rssMiB();
-resetPeakRss(); // the peak from here on is the backfill's (with the process it runs in)
-const backfillCpu = process.cpuUsage();
+const api = apiOf(segflow, 'segment');
+const rssBeforeBackfill = rssMiB(service);
+resetPeakRss(service); // the peak from here on is the backfill's
+const backfillCpu = cpuSecondsOf(service)!;
 const backfillStart = performance.now();
-await app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } });
-const backfillMs = await timeUntil('backfill', PROFILES, async () => (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json().processed, backfillStart);
-const report = (await app.inject({ method: 'GET', url: '/v1/segments/bench/backfill' })).json();
-const backfillPeakRss = peakRssMiB(process.pid);
-// The process's CPU (user + system) over the backfill, per profile: steadier than the rate on a shared machine.
-const backfillCpuUs = Math.round(cpuMicrosSince(backfillCpu) / PROFILES);
+await expectStatus(api.POST('/v1/segments', { body: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } }));
+const job = async () => (await expectStatus(api.GET('/v1/segments/{id}/backfill', { params: { path: { id: 'bench' } } })))!;
+const backfillMs = await timeUntil('backfill', PROFILES, async () => (await job()).processed, backfillStart);
+const report = await job();
+const backfillPeakRss = peakRssMiB(service);
+// The service's CPU (user + system) over the backfill, per profile: steadier than the rate on a shared machine.
+const backfillCpuUs = Math.round(((cpuSecondsOf(service)! - backfillCpu) * 1e6) / PROFILES);
+const rssAfterBackfill = rssMiB(service);
+const stopped = await segflow.stop();
 
-// The ceiling, after the backfill: its allocations must not count in the backfill's RSS.
+// The ceiling, after the backfill, from this process.
 const scanStart = performance.now();
 let scanned = 0;
 const scan = progress('bare paged scan (ceiling)', PROFILES);
@@ -85,16 +83,13 @@ const scanMs = performance.now() - scanStart;
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
 console.log(`\nbackfill over ${PROFILES.toLocaleString('en')} profiles (pages of ${PAGE})`);
 console.log(`  bare paged scan (ceiling): ${rate(scanned, scanMs)} profiles/s`);
-console.log(`  backfill (lock, evaluate, compare-and-set, outbox): ${rate(PROFILES, backfillMs)} profiles/s, ${backfillCpuUs} µs CPU per profile; entered ${report.entered.toLocaleString('en')}; process RSS ${rssBeforeBackfill} MiB before, ${rssMiB()} MiB after, peak ${backfillPeakRss} MiB`);
+console.log(
+  `  backfill in the segment service (lock, evaluate, compare-and-set, outbox): ${rate(PROFILES, backfillMs)} profiles/s (${(backfillMs / 1000).toFixed(1)} s), ${backfillCpuUs} µs CPU per profile; entered ${report.entered.toLocaleString('en')}; service RSS ${rssBeforeBackfill} MiB before, ${rssAfterBackfill} MiB after, peak ${backfillPeakRss} MiB; ${stopped.join(', ')}`,
+);
 
-await app.close();
-await service.stop();
-await bus.close();
-redis.disconnect();
-await forgetRedisKeys(infra.redisUrl, namespace);
 await db.destroy();
 await database.drop();
-await infra.stop();
+await forgetRedisKeys(infra.redisUrl, namespace);
 
 // ---- 2. per-event evaluation ----
 const randomRule = (i: number): Rule => {

@@ -38,10 +38,19 @@ export const timeUntil = async (label: string, total: number, count: () => Promi
   return performance.now() - startedAt;
 };
 
-export const rssMiB = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+/** Resident set size of this process, or of a live process by pid, in MiB. */
+export const rssMiB = (pid?: number): number | null => {
+  if (pid === undefined) return Math.round(process.memoryUsage().rss / 1024 / 1024);
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+};
 
-/** Resets this process's peak resident set size (VmHWM) to its current size (Linux: clear_refs 5). */
-export const resetPeakRss = (): void => writeFileSync('/proc/self/clear_refs', '5');
+/** Resets the peak resident set size (VmHWM) of this process, or of a child, to its current size (Linux: clear_refs 5). */
+export const resetPeakRss = (pid: number | 'self' = 'self'): void => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
 /** Peak resident set size (VmHWM) of a live process, in MiB; null once it is gone. */
 export const peakRssMiB = (pid: number): number | null => {
