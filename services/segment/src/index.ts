@@ -7,3 +7,4 @@ export { decideMemberships, segmentCompiler, segmentIndex } from './domain/decid
 export type { ActiveSegment } from './domain/decide.js';
 export { planMemberships } from './domain/plan-memberships.js';
 export { assignGroup, experimentPoint } from './domain/experiment.js';
+export { SEGMENT_OUTBOX } from './application/evaluate-memberships.js';
