@@ -157,7 +157,7 @@ export interface OutboxRelayOptions<DB extends SharedTables> {
   bus: EventBus;
   producer: string;
   log: RelayLog;
-  /** Rows read per page (default 500). */
+  /** Rows read per page (default 2,000: each page costs two round trips and a produce acknowledgement, whatever its size). */
   batchSize?: number;
   /** Bytes of key, value and headers per publish, one produce request (default 512 KiB; Kafka's message.max.bytes is 1 MiB). */
   maxBatchBytes?: number;
@@ -212,7 +212,7 @@ const toMessage = (row: PendingRow): OutgoingMessage => ({ key: row.key, value: 
 export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxRelayOptions<DB>): Promise<OutboxRelay> => {
   const { bus, producer, log } = options;
   const db = options.db as unknown as Kysely<SharedTables>;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 2000;
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
   // A page holds a few produce requests' worth of rows, so that large rows do not fill memory.
   const pageBytes = maxBatchBytes * 8;
