@@ -16,6 +16,16 @@ const kafkaBrokers = (): string[] => {
   return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 };
 
+/** A bus of its own (closed when the test ends) and a fresh topic of three partitions holding `count` messages, one per customer. */
+const busWithTopic = async (name: string, count: number, onTestFinished: (cleanup: () => Promise<void>) => void) => {
+  const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `${name}-${randomUUID().slice(0, 8)}`, logger: silentLogger });
+  onTestFinished(() => bus.close());
+  const topic = `${name}-${randomUUID().slice(0, 8)}`;
+  await bus.createTopics([{ topic, partitions: 3 }]);
+  await bus.publish(topic, Array.from({ length: count }, (_, i) => ({ key: `customer-${i}`, value: `v${i}` })));
+  return { bus, topic };
+};
+
 describeEventBusConformance('kafkajs event bus', async () => {
   const brokers = kafkaBrokers();
   const client = () => createKafkaEventBus({ brokers, clientId: `conformance-${randomUUID().slice(0, 8)}`, logger: silentLogger });
@@ -44,11 +54,7 @@ describe('kafkajs event bus health', () => {
 
 describe('kafkajs event bus concurrency', () => {
   it('works the batches of several partitions at once, so a slow batch does not hold the others back', async ({ onTestFinished }) => {
-    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `concurrent-${randomUUID().slice(0, 8)}`, logger: silentLogger });
-    onTestFinished(() => bus.close());
-    const topic = `concurrent-${randomUUID().slice(0, 8)}`;
-    await bus.createTopics([{ topic, partitions: 3 }]);
-    await bus.publish(topic, Array.from({ length: 30 }, (_, i) => ({ key: `customer-${i}`, value: `v${i}` })));
+    const { bus, topic } = await busWithTopic('concurrent', 30, onTestFinished);
 
     // Every batch waits until batches of all three partitions are in the handler together:
     // a consumer working one batch at a time would never get there.
@@ -125,11 +131,7 @@ describe('kafkajs event bus publishing', () => {
 
 describe('kafkajs event bus offsets in Kafka', () => {
   it('commits every partition\'s offset after its batches, and the batch in flight at stop()', async ({ onTestFinished }) => {
-    const bus = createKafkaEventBus({ brokers: kafkaBrokers(), clientId: `commits-${randomUUID().slice(0, 8)}`, logger: silentLogger });
-    onTestFinished(() => bus.close());
-    const topic = `commits-${randomUUID().slice(0, 8)}`;
-    await bus.createTopics([{ topic, partitions: 3 }]);
-    await bus.publish(topic, Array.from({ length: 60 }, (_, i) => ({ key: `customer-${i}`, value: `v${i}` })));
+    const { bus, topic } = await busWithTopic('commits', 60, onTestFinished);
     const committed = async () => (await bus.groupOffsets(topic, [topic])).map((p) => ({ partition: p.partition, behind: p.end - (p.committed ?? 0n) }));
     const caughtUp = [0, 1, 2].map((partition) => ({ partition, behind: 0n }));
 
