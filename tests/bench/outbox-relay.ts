@@ -26,12 +26,12 @@ const value = JSON.stringify({ specversion: '1.0', type: 'segflow.segment.entere
 const headers = { 'content-type': 'application/cloudevents+json' };
 const log = { info: () => undefined, warn: () => undefined, error: (obj: object, msg?: string) => console.error(msg, obj) };
 
-const measure = async (label: string, run: (done: () => number) => Promise<void>, done: () => number) => {
+const measure = async (label: string, run: () => Promise<void>, done: () => number) => {
   const bar = progress(label, ROWS);
   const timer = setInterval(() => bar.update(done()), 200);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  await run(done);
+  await run();
   const seconds = (performance.now() - start) / 1000;
   clearInterval(timer);
   bar.update(ROWS);
