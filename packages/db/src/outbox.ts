@@ -336,7 +336,10 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
   // The first rows in id order, up to batchSize rows and about pageBytes of values. Read on
   // the leader's session (a round reads only while leading). Rows leased to a live process
   // (its owner's lock is held) are left to it, and so are the later rows of their keys: they
-  // go out after it has published.
+  // go out after it has published. `held` (each such key's first leased id) is worked out
+  // once per read from the few leased rows (their own index): asked per row instead, the
+  // planner of this queue table, its statistics always stale, could scan every earlier
+  // pending row for each row of the page (0.6 s a page with 20k rows waiting, against 10 ms).
   const readPage = async (): Promise<PendingRow[]> => {
     if (session === null) return [];
     return (
@@ -344,16 +347,18 @@ export const startOutboxRelay = async <DB extends SharedTables>(options: OutboxR
         `WITH live AS MATERIALIZED (
            SELECT objid FROM pg_locks
            WHERE locktype = 'advisory' AND classid = $4 AND objsubid = 2 AND granted
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+         held AS MATERIALIZED (
+           SELECT key, min(id) AS id FROM outbox
+           WHERE producer = $1 AND parked_at IS NULL AND leased_by IS NOT NULL
+             AND hashtext(leased_by)::oid IN (SELECT objid FROM live)
+           GROUP BY key)
          SELECT id, topic, key, value, headers, created_at FROM (
            SELECT id, topic, key, value, headers, created_at,
                   sum(octet_length(value)) OVER (ORDER BY id) - octet_length(value) AS before
            FROM outbox o WHERE producer = $1 AND parked_at IS NULL
              AND (leased_by IS NULL OR hashtext(leased_by)::oid NOT IN (SELECT objid FROM live))
-             AND NOT EXISTS (
-               SELECT 1 FROM outbox h
-               WHERE h.producer = $1 AND h.key = o.key AND h.id < o.id AND h.parked_at IS NULL
-                 AND h.leased_by IS NOT NULL AND hashtext(h.leased_by)::oid IN (SELECT objid FROM live))
+             AND NOT EXISTS (SELECT 1 FROM held WHERE held.key = o.key AND held.id < o.id)
            ORDER BY id LIMIT $2
          ) page
          WHERE before < $3

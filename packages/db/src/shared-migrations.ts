@@ -65,4 +65,11 @@ export const sharedMigrations: Record<string, Migration> = {
       await sql`CREATE INDEX IF NOT EXISTS outbox_pending_key ON outbox (producer, key) WHERE parked_at IS NULL`.execute(db);
     },
   },
+  // The relay's read finds the rows leased to live processes (see readPage) among these
+  // alone, not among every pending row.
+  '0006_outbox_leased_rows': {
+    up: async (db: Kysely<unknown>) => {
+      await sql`CREATE INDEX IF NOT EXISTS outbox_leased ON outbox (producer, key, id) WHERE parked_at IS NULL AND leased_by IS NOT NULL`.execute(db);
+    },
+  },
 };
