@@ -262,14 +262,23 @@ export const profilesPage = async (db: Db, cursor: string | null, limit: number,
       .execute()
   ).map((r) => ({ profile: r.profile, isMember: r.is_member === true }));
 
-/** One segment's membership state for the given customers. */
-export const loadSegmentMemberships = async (db: Db, segmentId: string, customerIds: string[]): Promise<Map<string, MembershipState>> => {
-  if (customerIds.length === 0) return new Map();
+/**
+ * One segment's membership state for the customers of a backfill page: those after `after`
+ * (null: from the first) up to `through`, in key order. Read as a range of the primary key:
+ * as a list of the page's ids, the planner chose to scan the whole table for each page.
+ */
+export const loadSegmentMembershipsInRange = async (
+  db: Db,
+  segmentId: string,
+  after: string | null,
+  through: string,
+): Promise<Map<string, MembershipState>> => {
   const rows = await db
     .selectFrom('memberships')
     .select(['customer_id', 'is_member', 'seq', 'group_id'])
+    .$if(after !== null, (qb) => qb.where('customer_id', '>', after!))
+    .where('customer_id', '<=', through)
     .where('segment_id', '=', segmentId)
-    .where('customer_id', 'in', customerIds)
     .execute();
   return new Map(rows.map((r) => [r.customer_id, { isMember: r.is_member, seq: r.seq, group: r.group_id }]));
 };

@@ -7,7 +7,7 @@ import type { MembershipDecisions } from '../../application/evaluate-memberships
 import { startWorkLoop } from '@segflow/service-kit';
 import {
   exitMembersPage,
-  loadSegmentMemberships,
+  loadSegmentMembershipsInRange,
   lockProfilesPage,
   scheduleNoLaterThan,
 } from '../../data-access/membership.repository.js';
@@ -94,6 +94,7 @@ export const startBackfillRunner = (deps: {
       } else {
         const profiles = await lockProfilesPage(trx, cursor, deps.pageSize);
         if (profiles.length === 0) return finish('done');
+        const first = cursor; // the page holds every profile after it, up to `last`
         const last = profiles.at(-1)!.customerId;
         onRead(profiles.length === deps.pageSize ? { jobId: job.id, cursor: last } : null);
         const active = deps.compile(segment, { rfmQuintiles: await currentRfmQuintiles(trx) });
@@ -102,8 +103,8 @@ export const startBackfillRunner = (deps: {
           now,
           customers: profiles.map((profile) => ({ profile, before: null, segments: [active] })),
           // Only this segment's memberships matter: the others are not being re-decided.
-          memberships: async (t, ids) => {
-            const stored = await loadSegmentMemberships(t, segment.id, ids);
+          memberships: async (t) => {
+            const stored = await loadSegmentMembershipsInRange(t, segment.id, first, last);
             return new Map([...stored].map(([id, state]) => [id, new Map([[segment.id, state]])]));
           },
         });
