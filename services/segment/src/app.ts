@@ -140,6 +140,7 @@ export const createSegmentService = (deps: SegmentDeps): ServiceModule => {
         idlePollMs: 1000,
         now,
         log,
+        outbox: relay,
       });
       untrackDue = metrics.trackSchedulerDue(async () => countDue(db, now()));
       const readSizes = segmentSizeReader(db);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { currentRfmQuintiles } from '@segflow/db';
+import type { LeasedRow, OutboxPublisher } from '@segflow/db';
 import type { Logger } from '@segflow/observability';
 import { advanceJob, advanceJobFrom, claimRunningJob, readRunningJob } from '../../data-access/backfill.repository.js';
 import { forgetSegmentCounters } from '../../data-access/history.repository.js';
@@ -37,7 +38,10 @@ class PageOrphaned extends Error {
  * cursor moves in the page's transaction: after a crash the job resumes where it was.
  * Several instances may run it; `SKIP LOCKED` gives each page to one of them. Within an
  * instance two pages are in flight: the next starts once the one before has read its
- * profiles, and commits only after it (see runOnePage).
+ * profiles, and commits only after it (see runOnePage). With an outbox publisher, a page's
+ * membership events are leased to this process and published by it after commit, one page
+ * at a time in page order, while the pages after it go on (the relay takes them if this
+ * process dies first).
  */
 export const startBackfillRunner = (deps: {
   db: Kysely<SegmentDb>;
@@ -47,9 +51,19 @@ export const startBackfillRunner = (deps: {
   idlePollMs: number;
   now: () => Date;
   log: Logger;
+  outbox?: OutboxPublisher;
 }) => {
   const { db, log } = deps;
   let stopping = false;
+
+  // The publication of the last committed page's events. A page that commits waits for the
+  // one before it to be out first: publishing never falls more than a page behind.
+  let published: Promise<void> = Promise.resolve();
+  const publishAfter = async (rows: LeasedRow[]): Promise<void> => {
+    const before = published;
+    published = before.then(() => deps.outbox?.publishLeased(rows)); // never rejects
+    await before;
+  };
 
   /**
    * One page of a running job, in its own transaction. Without `after`, of the oldest
@@ -71,11 +85,12 @@ export const startBackfillRunner = (deps: {
       const finish = async (state: 'done' | 'superseded') => {
         if (after !== null) return null; // left to the next page that claims the job
         await advanceJob(trx, job.id, { cursor: job.cursor, processed: 0, entered: 0, exited: 0, done: true, state });
-        return { decisions: [] as MembershipDecision[] };
+        return { decisions: [] as MembershipDecision[], leased: [] as LeasedRow[] };
       };
       if (!segment || segment.version !== job.segment_version) return finish('superseded');
 
       let decisions: MembershipDecision[];
+      let leased: LeasedRow[] = [];
       let cursor = after?.cursor ?? job.cursor;
       let processed: number;
       if (segment.deleted_at !== null || !segment.enabled) {
@@ -98,9 +113,10 @@ export const startBackfillRunner = (deps: {
         const last = profiles.at(-1)!.customerId;
         onRead(profiles.length === deps.pageSize ? { jobId: job.id, cursor: last } : null);
         const active = deps.compile(segment, { rfmQuintiles: await currentRfmQuintiles(trx) });
-        const { won, nextEvaluationAt } = await deps.decisions.evaluate(trx, {
+        const { won, nextEvaluationAt, leased: toPublish } = await deps.decisions.evaluate(trx, {
           reason: job.reason,
           now,
+          lease: deps.outbox?.lease() ?? null,
           customers: profiles.map((profile) => ({ profile, before: null, segments: [active] })),
           // Only this segment's memberships matter: the others are not being re-decided.
           memberships: async (t) => {
@@ -109,6 +125,7 @@ export const startBackfillRunner = (deps: {
           },
         });
         decisions = won;
+        leased = toPublish;
         // This segment may flip before the customer's stored instant: bring that forward.
         await scheduleNoLaterThan(
           trx,
@@ -124,9 +141,10 @@ export const startBackfillRunner = (deps: {
         // The page before did not commit where this one starts (or the job ended): undo this one.
         if (!(await advanceJobFrom(trx, job.id, after.cursor, { cursor: cursor!, ...progress }))) throw new PageOrphaned();
       }
-      return { decisions };
+      return { decisions, leased };
     });
     if (!outcome) return false;
+    await publishAfter(outcome.leased);
     await deps.decisions.afterCommit(outcome.decisions, now);
     return true;
   };
@@ -179,6 +197,7 @@ export const startBackfillRunner = (deps: {
     stop: async () => {
       stopping = true;
       await loop.stop();
+      await published;
     },
   };
 };
