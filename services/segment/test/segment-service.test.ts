@@ -462,6 +462,38 @@ describe('segment backfill, two pages in flight', () => {
   });
 });
 
+describe('segment backfill publishing its own pages', () => {
+  it('leaves the events of a page whose publication failed to the relay, and announces every member once', async () => {
+    const namespace = `${uniqueName('seg')}.`;
+    const inner = createMemoryEventBus();
+    let refusals = 3; // the first publications of membership events fail, as with the broker away
+    const flaky: EventBus = {
+      publish: async (topic, messages) => {
+        if (topic === topicsFor(namespace).membership && refusals > 0) {
+          refusals -= 1;
+          throw new Error('broker unavailable');
+        }
+        return inner.publish(topic, messages);
+      },
+      subscribe: (options) => inner.subscribe(options),
+      createTopics: (topics) => inner.createTopics(topics),
+      groupOffsets: (groupId, topics) => inner.groupOffsets(groupId, topics),
+      close: () => inner.close(),
+    };
+    const s = await startSegment(inject('redisUrl'), { namespace, bus: flaky, backfillPageSize: 20 });
+    try {
+      const ids = Array.from({ length: 200 }, (_, n) => `f-${String(n).padStart(4, '0')}`);
+      await s.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
+      await until(async () => Number((await s.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 200, 'profiles stored');
+      await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
+      await expectBackfilledOnce(s, ids.filter((_, n) => n % 2 === 0), ids.length);
+      expect(refusals).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('segment scheduler', () => {
   it('exits a customer when the last purchase leaves the 30-day window, at the instant, with reason time', async () => {
     const DAY = 24 * 3_600_000;
