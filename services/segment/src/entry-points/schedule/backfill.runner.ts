@@ -97,7 +97,7 @@ export const startBackfillRunner = (deps: {
         // Deleted or disabled: every member exits, a page at a time (by the page that holds the job).
         if (after !== null) return null;
         decisions = await exitMembersPage(trx, segment, deps.pageSize, now, job.reason);
-        await deps.decisions.announce(trx, decisions, job.reason, now);
+        leased = await deps.decisions.announce(trx, decisions, job.reason, now, undefined, deps.outbox?.lease() ?? null);
         processed = decisions.length;
         if (decisions.length === 0) {
           if (segment.deleted_at !== null) {
