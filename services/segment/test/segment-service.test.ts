@@ -399,6 +399,13 @@ describe('segment preview with the deployment\'s lifecycle thresholds', () => {
 });
 
 /** The `even` segment's backfill done over `total` profiles, each of `members` entered and announced once. */
+/** Sends one change per customer and waits until every profile is stored. */
+const storeProfiles = async (s: Awaited<ReturnType<typeof startSegment>>, changes: ProfileUpdated[]) => {
+  await s.sendChanges(changes);
+  const stored = async () => Number((await s.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  await until(async () => (await stored()) === changes.length, 'profiles stored');
+};
+
 const expectBackfilledOnce = async (s: Awaited<ReturnType<typeof startSegment>>, members: string[], total: number) => {
   const progress = async () => (await s.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json();
   await until(async () => (await progress()).state === 'done', 'backfill done');
@@ -413,8 +420,7 @@ describe('segment backfill after a crash', () => {
   it('resumes from its cursor in a new instance and finishes with the right members, each announced once', async () => {
     const first = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
     const ids = Array.from({ length: 400 }, (_, n) => `r-${String(n).padStart(4, '0')}`);
-    await first.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
-    await until(async () => Number((await first.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 400, 'profiles stored');
+    await storeProfiles(first, ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
 
     await first.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
     await until(async () => (await first.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json().processed >= 60, 'a few pages done');
@@ -441,8 +447,7 @@ describe('segment backfill, two pages in flight', () => {
     const s = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
     try {
       const ids = Array.from({ length: 200 }, (_, n) => `p-${String(n).padStart(4, '0')}`);
-      await s.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
-      await until(async () => Number((await s.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 200, 'profiles stored');
+      await storeProfiles(s, ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
       // The first page fails once, at its compare-and-set, while the second is in flight
       // (a sequence, not a table: its count survives the rollback).
       await sql`CREATE SEQUENCE backfill_fault`.execute(s.db);
@@ -456,6 +461,36 @@ describe('segment backfill, two pages in flight', () => {
       await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
       await expectBackfilledOnce(s, ids.filter((_, n) => n % 2 === 0), ids.length);
       expect(Number((await sql<{ n: string }>`SELECT last_value AS n FROM backfill_fault`.execute(s.db)).rows[0]!.n)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('segment backfill over stored memberships', () => {
+  it('exits the members a new definition drops, the first and last customer of every page among them, once each', async () => {
+    const s = await startSegment(inject('redisUrl'), { backfillPageSize: 20 });
+    try {
+      const ids = Array.from({ length: 100 }, (_, n) => `e-${String(n).padStart(4, '0')}`);
+      // Pages hold customers 0–19, 20–39, …: their first customers are even, their last odd.
+      await storeProfiles(s, ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
+      const backfill = async () => (await s.app.inject({ method: 'GET', url: '/v1/segments/even/backfill' })).json();
+
+      await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 0 } } });
+      await until(async () => (await backfill()).state === 'done', 'everyone entered');
+      // Now only the even ones stay: the odd ones, each page's last customer among them, exit;
+      // the even ones, each page's first among them, neither exit nor enter again.
+      await s.app.inject({ method: 'PUT', url: '/v1/segments/even', payload: { name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
+      await until(async () => (await backfill()).state === 'done' && (await backfill()).exited > 0, 'second backfill done');
+      expect(await backfill()).toMatchObject({ processed: 100, entered: 0, exited: 50 });
+
+      const odd = ids.filter((_, n) => n % 2 === 1);
+      const exits = () => s.events().filter((e) => e.data.segmentId === 'even' && e.type === 'segflow.segment.exited');
+      await until(() => exits().length === odd.length, 'all exits published');
+      expect(exits().map((e) => e.subject).sort()).toEqual(odd);
+      expect(s.events().filter((e) => e.data.segmentId === 'even' && e.type === 'segflow.segment.entered')).toHaveLength(ids.length);
+      const members = await s.db.selectFrom('memberships').select('customer_id').where('segment_id', '=', 'even').where('is_member', '=', true).orderBy('customer_id').execute();
+      expect(members.map((m) => m.customer_id)).toEqual(ids.filter((_, n) => n % 2 === 0));
     } finally {
       await s.stop();
     }
@@ -483,8 +518,7 @@ describe('segment backfill publishing its own pages', () => {
     const s = await startSegment(inject('redisUrl'), { namespace, bus: flaky, backfillPageSize: 20 });
     try {
       const ids = Array.from({ length: 200 }, (_, n) => `f-${String(n).padStart(4, '0')}`);
-      await s.sendChanges(ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
-      await until(async () => Number((await s.db.selectFrom('customer_profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) === 200, 'profiles stored');
+      await storeProfiles(s, ids.map((id, n) => change(id, 1, n % 2 === 0 ? 3 : 0)));
       await s.app.inject({ method: 'POST', url: '/v1/segments', payload: { id: 'even', name: 'Even', rule: { field: 'purchase.count', op: 'gte', value: 3 } } });
       await expectBackfilledOnce(s, ids.filter((_, n) => n % 2 === 0), ids.length);
       expect(refusals).toBe(0);
