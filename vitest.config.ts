@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 // Infrastructure comes from the testkit global setup: env vars, else testcontainers,
 // else a local Kafka launched from the official jars.
 const infra = './packages/testkit/src/global-setup.ts';
+// Tests that run a service as a process run its build (services/<name>/dist/main.js).
+const built = './tests/support/built-services.ts';
 
 export default defineConfig({
   test: {
@@ -29,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts', 'tests/faults/**/*.test.ts'],
-          globalSetup: [infra],
+          globalSetup: [infra, built],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -40,7 +42,7 @@ export default defineConfig({
           // The console in Debian's Chromium (playwright-core) against the whole pipeline.
           name: 'console',
           include: ['tests/console/**/*.test.ts'],
-          globalSetup: [infra, './tests/console/global-setup.ts'],
+          globalSetup: [infra, built, './tests/console/global-setup.ts'],
           // A page follows the pipeline: give expect.poll the time a loaded CI machine takes.
           expect: { poll: { timeout: 15_000 } },
           testTimeout: 60_000,

@@ -6,12 +6,14 @@ import { createSegflowClient } from '@segflow/client';
 import type { SegflowClient } from '@segflow/client';
 import type { ScoringModelInput, SegmentInput } from '@segflow/contracts';
 import type { GroupLagReport, PartitionLagReport } from '@segflow/service-kit';
+import { builtEntry, buildServices } from '@segflow/service-kit/build';
+import type { ServiceName } from '@segflow/service-kit/build';
 import { ensureLocalKafka } from '@segflow/testkit';
 import { cpuSecondsOf, peakRssMiB, progressLines, sleep } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The node flags `pnpm start` and deploy/Dockerfile run segflow with. */
-const SEGFLOW_NODE_FLAGS = '--max-semi-space-size=64';
+export const SEGFLOW_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export interface BenchInfrastructure {
   kafkaBrokers: string[];
@@ -49,9 +51,9 @@ export type Mode = 'all' | 'separate' | 'scaled';
 export const MODES: readonly Mode[] = ['all', 'separate', 'scaled'];
 /** What startSegflow starts: one of the pipeline's modes, or the segment service alone (bench:segment's backfill). */
 export type Layout = Mode | 'segment';
-type Entry = 'all' | 'ingest' | 'profile' | 'segment';
+type Entry = ServiceName;
 
-/** One segflow process: `services/<entry>/src/main.ts` under tsx, on its own port. */
+/** One segflow process: `services/<entry>/dist/main.js` (built as `pnpm start` builds it), on its own port. */
 export interface SegflowProcess {
   name: string;
   entry: Entry;
@@ -64,15 +66,12 @@ export interface SegflowProcess {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const startProcess = async (name: string, entry: Entry, env: Record<string, string>): Promise<SegflowProcess> => {
+const startProcess = async (name: string, entry: Entry, env: Record<string, string>, nodeFlags: string[]): Promise<SegflowProcess> => {
   const port = await freePort();
   const { SEGFLOW_API_KEYS: _open, ...inherited } = process.env;
   // BENCH_CPU_PROF=<dir>: each segflow process writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // BENCH_NODE_FLAGS="--flag …": node flags for the segflow processes, to compare runtime
-  // settings; by default those `pnpm start` and the image run with.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? SEGFLOW_NODE_FLAGS).split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', `services/${entry}/src/main.ts`], {
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, builtEntry(entry)], {
     cwd: root,
     env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,7 +129,19 @@ export interface Segflow {
  * `scaled` one ingest and two each of profile and segment, in their consumer groups. Each is
  * started after the ones before it are ready, so two never run the same migrations at once.
  */
-export const startSegflow = async (options: { mode: Layout; namespace: string; databaseUrl: string; kafkaBrokers: string[]; redisUrl: string; lagPollMs: number; partitions: number; env?: Record<string, string> }): Promise<Segflow> => {
+export const startSegflow = async (options: {
+  mode: Layout;
+  namespace: string;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  redisUrl: string;
+  lagPollMs: number;
+  partitions: number;
+  env?: Record<string, string>;
+  /** Node flags of the processes: BENCH_NODE_FLAGS="--flag …" when set, else those `pnpm start` and the image run with. */
+  nodeFlags?: string[];
+}): Promise<Segflow> => {
+  const nodeFlags = options.nodeFlags ?? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? SEGFLOW_NODE_FLAGS;
   const env = {
     ...options.env,
     SEGFLOW_NAMESPACE: options.namespace,
@@ -147,6 +158,7 @@ export const startSegflow = async (options: { mode: Layout; namespace: string; d
     segment: [['segment', 'segment']],
   };
   const plan = plans[options.mode];
+  await buildServices([...new Set(plan.map(([, entry]) => entry))]);
   const processes: SegflowProcess[] = [];
   const stop = async (graceMs = 30_000): Promise<string[]> =>
     Promise.all(
@@ -160,7 +172,7 @@ export const startSegflow = async (options: { mode: Layout; namespace: string; d
     );
   try {
     for (const [name, entry] of plan) {
-      const started = await startProcess(name, entry, env);
+      const started = await startProcess(name, entry, env, nodeFlags);
       processes.push(started);
       await waitReady(started);
     }

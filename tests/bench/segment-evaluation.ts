@@ -1,7 +1,8 @@
 // Segment engine costs:
 //  1. backfill rate over BENCH_PROFILES stored profiles (default 1,000,000) in a segment
 //     service process of its own, beside a bare paged scan of the same rows measured in
-//     the same run, and the service's CPU and peak RSS;
+//     the same run, and the service's CPU and peak RSS; on the services' node flags, then
+//     again with the old generation capped (`--max-old-space-size=2000`);
 //  2. per-event evaluation with 10, 100 and 1,000 segments: the dependency index (what the
 //     service does) beside evaluating every segment (the ceiling the index avoids);
 //  3. planning one change against bench:e2e's 20 segments, on profiles built from its
@@ -18,7 +19,7 @@ import { DEFAULT_BACKFILL_PAGE_SIZE, SEGMENT_OUTBOX, decideMemberships, planMemb
 import type { ActiveSegment, SegmentDb } from '@segflow/segment';
 import { createTestDatabase, uniqueName } from '@segflow/testkit';
 import { forgetRedisKeys } from './run.js';
-import { apiOf, benchInfrastructure, expectStatus, startSegflow } from './segflow.js';
+import { SEGFLOW_NODE_FLAGS, apiOf, benchInfrastructure, expectStatus, startSegflow } from './segflow.js';
 import { cpuMicrosSince, cpuSecondsOf, peakRssMiB, progress, resetPeakRss, rssMiB, timeUntil } from './support.js';
 import { benchEvents, benchSegments } from './workload.js';
 
@@ -26,74 +27,85 @@ const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const now = Date.now();
 
 // ---- 1. backfill rate, in a segment service process of its own ----
-// The service runs as `pnpm --filter @segflow/segment start` does (its node flags, or
-// BENCH_NODE_FLAGS), so its RSS and CPU are the service's, not this process's.
+// The service runs from its build with the node flags `pnpm start` and the image use (or
+// BENCH_NODE_FLAGS), so its RSS and CPU are the service's, not this process's; then again
+// with the old generation capped as Configuration in the README suggests where memory is
+// short, on profiles stored afresh, so that both start from the same tables.
 const infra = await benchInfrastructure();
-const database = await createTestDatabase(infra.adminDatabaseUrl, 'segflow_bench');
-const namespace = `${uniqueName('bench')}.`;
-const segflow = await startSegflow({ mode: 'segment', namespace, databaseUrl: database.url, kafkaBrokers: infra.kafkaBrokers, redisUrl: infra.redisUrl, lagPollMs: 1000, partitions: 1 });
-const service = segflow.processes[0]!.child.pid!;
-const db = createDb<SegmentDb>(namespacedDatabaseUrl(database.url, namespace)); // the service's schema, migrated as it started
-const seed = progress('storing profiles', PROFILES);
-for (let from = 0; from < PROFILES; from += 50_000) {
-  const to = Math.min(from + 50_000, PROFILES) - 1;
-  await sql`
-    INSERT INTO customer_profiles (customer_id, version, profile, evaluated_at)
-    SELECT 'c-' || lpad(n::text, 8, '0'), 1, jsonb_build_object(
-      'customerId', 'c-' || lpad(n::text, 8, '0'), 'version', 1, 'traits', jsonb_build_object('country', CASE WHEN n % 2 = 0 THEN 'DE' ELSE 'FR' END),
-      'purchase', jsonb_build_object('count', n % 7, 'total', (n % 7) * 30, 'firstAt', null, 'lastAt', null),
-      'pageView', jsonb_build_object('count', n % 11, 'lastAt', null), 'emailOpen', jsonb_build_object('count', n % 3, 'lastAt', null),
-      'updatedAt', now()), now()
-    FROM generate_series(${from}::int, ${to}::int) AS n`.execute(db);
-  seed.update(to + 1);
-}
-seed.stop();
-
-// The service's own page size, for the backfill and the bare scan alike.
-const PAGE = DEFAULT_BACKFILL_PAGE_SIZE;
-const api = apiOf(segflow, 'segment');
-const rssBeforeBackfill = rssMiB(service);
-resetPeakRss(service); // the peak from here on is the backfill's
-const backfillCpu = cpuSecondsOf(service)!;
-const backfillStart = performance.now();
-await expectStatus(api.POST('/v1/segments', { body: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } }));
-const job = async () => (await expectStatus(api.GET('/v1/segments/{id}/backfill', { params: { path: { id: 'bench' } } })))!;
-const decidedMs = await timeUntil('backfill', PROFILES, async () => (await job()).processed, backfillStart);
-const report = await job();
-// Done once its membership events have left the outbox for Kafka, not only once its pages committed.
-const announced = report.entered + report.exited;
-const backfillMs = await timeUntil('membership events published', announced, async () => announced - (await countPendingOutbox(db, SEGMENT_OUTBOX)), backfillStart);
-const backfillPeakRss = peakRssMiB(service);
-// The service's CPU (user + system) over the backfill, per profile: steadier than the rate on a shared machine.
-const backfillCpuUs = Math.round(((cpuSecondsOf(service)! - backfillCpu) * 1e6) / PROFILES);
-const rssAfterBackfill = rssMiB(service);
-const stopped = await segflow.stop();
-if (!stopped.every((line) => line.endsWith('exit 0'))) process.stderr.write(`the segment service did not stop cleanly; its last output:\n${segflow.processes[0]!.tail()}\n`);
-
-// The ceiling, after the backfill, from this process.
-const scanStart = performance.now();
-let scanned = 0;
-const scan = progress('bare paged scan (ceiling)', PROFILES);
-for (let cursor = ''; ; ) {
-  const rows = await db.selectFrom('customer_profiles').select(['customer_id', 'profile']).where('customer_id', '>', cursor).orderBy('customer_id').limit(PAGE).execute();
-  if (rows.length === 0) break;
-  scanned += rows.length;
-  cursor = rows.at(-1)!.customer_id;
-  scan.update(scanned);
-}
-scan.stop();
-const scanMs = performance.now() - scanStart;
-
+const PAGE = DEFAULT_BACKFILL_PAGE_SIZE; // the service's own, for the backfill and the bare scan alike
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
-console.log(`\nbackfill over ${PROFILES.toLocaleString('en')} profiles (pages of ${PAGE})`);
-console.log(`  bare paged scan (ceiling): ${rate(scanned, scanMs)} profiles/s`);
-console.log(
-  `  backfill in the segment service (lock, evaluate, compare-and-set, outbox, published): ${rate(PROFILES, backfillMs)} profiles/s (${(backfillMs / 1000).toFixed(1)} s; every page committed at ${(decidedMs / 1000).toFixed(1)} s), ${backfillCpuUs} µs CPU per profile; entered ${report.entered.toLocaleString('en')}; service RSS ${rssBeforeBackfill} MiB before, ${rssAfterBackfill} MiB after, peak ${backfillPeakRss} MiB; ${stopped.join(', ')}`,
-);
 
-await db.destroy();
-await database.drop();
-await forgetRedisKeys(infra.redisUrl, namespace);
+const backfillRun = async (nodeFlags: string[] | undefined, withBareScan: boolean) => {
+  const database = await createTestDatabase(infra.adminDatabaseUrl, 'segflow_bench');
+  const namespace = `${uniqueName('bench')}.`;
+  const segflow = await startSegflow({ mode: 'segment', namespace, databaseUrl: database.url, kafkaBrokers: infra.kafkaBrokers, redisUrl: infra.redisUrl, lagPollMs: 1000, partitions: 1, nodeFlags });
+  const service = segflow.processes[0]!.child.pid!;
+  const db = createDb<SegmentDb>(namespacedDatabaseUrl(database.url, namespace)); // the service's schema, migrated as it started
+  const seed = progress('storing profiles', PROFILES);
+  for (let from = 0; from < PROFILES; from += 50_000) {
+    const to = Math.min(from + 50_000, PROFILES) - 1;
+    await sql`
+      INSERT INTO customer_profiles (customer_id, version, profile, evaluated_at)
+      SELECT 'c-' || lpad(n::text, 8, '0'), 1, jsonb_build_object(
+        'customerId', 'c-' || lpad(n::text, 8, '0'), 'version', 1, 'traits', jsonb_build_object('country', CASE WHEN n % 2 = 0 THEN 'DE' ELSE 'FR' END),
+        'purchase', jsonb_build_object('count', n % 7, 'total', (n % 7) * 30, 'firstAt', null, 'lastAt', null),
+        'pageView', jsonb_build_object('count', n % 11, 'lastAt', null), 'emailOpen', jsonb_build_object('count', n % 3, 'lastAt', null),
+        'updatedAt', now()), now()
+      FROM generate_series(${from}::int, ${to}::int) AS n`.execute(db);
+    seed.update(to + 1);
+  }
+  seed.stop();
+
+  const api = apiOf(segflow, 'segment');
+  const rssBefore = rssMiB(service);
+  resetPeakRss(service); // the peak from here on is the backfill's
+  const cpuBefore = cpuSecondsOf(service)!;
+  const started = performance.now();
+  await expectStatus(api.POST('/v1/segments', { body: { id: 'bench', name: 'Bench', rule: { all: [{ field: 'purchase.count', op: 'gte', value: 3 }, { field: 'traits.country', op: 'eq', value: 'DE' }] } } }));
+  const job = async () => (await expectStatus(api.GET('/v1/segments/{id}/backfill', { params: { path: { id: 'bench' } } })))!;
+  const decidedMs = await timeUntil('backfill', PROFILES, async () => (await job()).processed, started);
+  const report = await job();
+  // Done once its membership events have left the outbox for Kafka, not only once its pages committed.
+  const announced = report.entered + report.exited;
+  const backfillMs = await timeUntil('membership events published', announced, async () => announced - (await countPendingOutbox(db, SEGMENT_OUTBOX)), started);
+  const peakRss = peakRssMiB(service);
+  // The service's CPU (user + system) over the backfill, per profile: steadier than the rate on a shared machine.
+  const cpuUs = Math.round(((cpuSecondsOf(service)! - cpuBefore) * 1e6) / PROFILES);
+  const rssAfter = rssMiB(service);
+  const stopped = await segflow.stop();
+  if (!stopped.every((line) => line.endsWith('exit 0'))) process.stderr.write(`the segment service did not stop cleanly; its last output:\n${segflow.processes[0]!.tail()}\n`);
+
+  // The ceiling, after the backfill, from this process.
+  let scanMs = 0;
+  if (withBareScan) {
+    const scanStart = performance.now();
+    let scanned = 0;
+    const scan = progress('bare paged scan (ceiling)', PROFILES);
+    for (let cursor = ''; ; ) {
+      const rows = await db.selectFrom('customer_profiles').select(['customer_id', 'profile']).where('customer_id', '>', cursor).orderBy('customer_id').limit(PAGE).execute();
+      if (rows.length === 0) break;
+      scanned += rows.length;
+      cursor = rows.at(-1)!.customer_id;
+      scan.update(scanned);
+    }
+    scan.stop();
+    scanMs = performance.now() - scanStart;
+  }
+  await db.destroy();
+  await database.drop();
+  await forgetRedisKeys(infra.redisUrl, namespace);
+  return {
+    scanMs,
+    line: `${rate(PROFILES, backfillMs)} profiles/s (${(backfillMs / 1000).toFixed(1)} s; every page committed at ${(decidedMs / 1000).toFixed(1)} s), ${cpuUs} µs CPU per profile; entered ${report.entered.toLocaleString('en')}; service RSS ${rssBefore} MiB before, ${rssAfter} MiB after, peak ${peakRss} MiB; ${stopped.join(', ')}`,
+  };
+};
+
+const asStarted = await backfillRun(undefined, true);
+const capped = await backfillRun([...SEGFLOW_NODE_FLAGS, '--max-old-space-size=2000'], false);
+console.log(`\nbackfill over ${PROFILES.toLocaleString('en')} profiles (pages of ${PAGE})`);
+console.log(`  bare paged scan (ceiling): ${rate(PROFILES, asStarted.scanMs)} profiles/s`);
+console.log(`  backfill in the segment service (lock, evaluate, compare-and-set, outbox, published): ${asStarted.line}`);
+console.log(`  the same with --max-old-space-size=2000 added: ${capped.line}`);
 
 // ---- 2. per-event evaluation ----
 const randomRule = (i: number): Rule => {

@@ -41,7 +41,7 @@ describe('docker-compose.yml', () => {
 
   it.each(services)('runs %s from its own entry point once its dependencies are healthy', (name) => {
     const service = compose.services[name]!;
-    expect(service.command).toEqual([`services/${name}/src/main.ts`]);
+    expect(service.command).toEqual([`services/${name}/dist/main.js`]);
     expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['kafka', 'postgres', 'redis']);
   });
 

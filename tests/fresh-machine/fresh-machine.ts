@@ -6,6 +6,7 @@
 // that the embedded Postgres stopped with it.
 import { spawn } from 'node:child_process';
 import { createSegflowClient } from '@segflow/client';
+import { buildServices, builtEntry } from '@segflow/service-kit/build';
 import { createKafkaEventBus, silentLogger } from '@segflow/kafka';
 import { EMBEDDED_POSTGRES_PORT, isPortOpen, stopLocalKafka, uniqueName } from '@segflow/testkit';
 import { eventually } from '../support/eventually.js';
@@ -24,7 +25,8 @@ for (const [what, port] of [['Postgres', 5432], ['Redis', 6379], ['Kafka', 9092]
 // Every setting at its default, as on a laptop: no DATABASE_URL, REDIS_URL or KAFKA_BROKERS.
 const { DATABASE_URL: _database, REDIS_URL: _redis, KAFKA_BROKERS: _kafka, ...inherited } = process.env;
 const env = { ...inherited, PORT: String(PORT), LOG_FORMAT: 'json' };
-const segflow = spawn(process.execPath, ['--import', 'tsx', 'services/all/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+await buildServices(['all']); // as `pnpm start` does
+const segflow = spawn(process.execPath, [builtEntry('all')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let output = '';
 segflow.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
 const exited = new Promise<number | null>((resolve) => segflow.on('exit', (code) => resolve(code)));

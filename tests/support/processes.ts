@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { builtEntry } from '@segflow/service-kit/build';
+import type { ServiceName } from '@segflow/service-kit/build';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,9 +13,12 @@ export interface ServiceProcess {
   output(): string;
 }
 
-/** Runs `services/<name>/src/main.ts` (`all`: the three in one process) as a child process with `env` added to this one's. */
-export const startServiceProcess = (name: 'ingest' | 'profile' | 'segment' | 'all', env: Record<string, string>): ServiceProcess => {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+/**
+ * Runs a service's build, `services/<name>/dist/main.js` (`all`: the three in one process;
+ * built by the tests' global setup), as a child process with `env` added to this one's.
+ */
+export const startServiceProcess = (name: ServiceName, env: Record<string, string>): ServiceProcess => {
+  const child = spawn(process.execPath, [builtEntry(name)], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
