@@ -71,6 +71,7 @@ try {
   // ---- phase 2: latency at a steady offered rate ----
   const stagesBefore = await stageTotals(segflow);
   const phase2Cpu = segflow.cpuSeconds();
+  const phase2CpuByProcess = segflow.cpuSecondsByProcess();
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
   for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
@@ -98,6 +99,8 @@ try {
   const stages = describeStages(stagesBefore, await stageTotals(segflow));
   const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
   const phase2CpuUs = ((segflow.cpuSeconds() - phase2Cpu) / total) * 1e6;
+  // Apart (modes separate and scaled), each service's share: which hop the CPU goes to at this rate.
+  const phase2CpuPerProcess = [...segflow.cpuSecondsByProcess()].map(([name, seconds]) => `${name} ${int(((seconds - (phase2CpuByProcess.get(name) ?? 0)) / total) * 1e6)} µs`).join(', ');
   const latency = percentiles(latencies.map((l) => l.ms));
   const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - offerStart >= from * 1000 && l.sentAt - offerStart < (from + 1) * 1000).map((l) => l.ms)).p50;
   const [firstP50, lastP50] = [inSecond(0), inSecond(SECONDS - 1)];
@@ -156,6 +159,7 @@ try {
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
       ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
       ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
+      ...(processes > 1 ? [['… in phase 2, by process', phase2CpuPerProcess] as [string, string]] : []),
       ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
@@ -172,6 +176,7 @@ try {
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
       cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareThreeHop: Math.round(chainCpuUs) },
+      phase2CpuByProcess: phase2CpuPerProcess,
       phase2Stages: stages,
       lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
       peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,

@@ -117,6 +117,8 @@ export interface Segflow {
   peakRssMiB(): number;
   /** CPU time the processes have used so far, summed, in seconds. */
   cpuSeconds(): number;
+  /** CPU seconds (user + system) used so far by each process, by its name. */
+  cpuSecondsByProcess(): Map<string, number>;
   /** Throws with the process's output if one has exited. */
   assertRunning(): void;
   /** SIGTERM to each process, then SIGKILL after `graceMs`; resolves with how each ended. */
@@ -188,6 +190,7 @@ export const startSegflow = async (options: {
     urlOf: (service) => processes.find((p) => p.entry === service || p.entry === 'all')!.url,
     peakRssMiB: () => processes.reduce((sum, p) => sum + (peakRssMiB(p.child.pid!) ?? 0), 0),
     cpuSeconds: () => processes.reduce((sum, p) => sum + (cpuSecondsOf(p.child.pid!) ?? 0), 0),
+    cpuSecondsByProcess: () => new Map(processes.map((p) => [p.name, cpuSecondsOf(p.child.pid!) ?? 0])),
     assertRunning: () => {
       const gone = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
       if (gone) throw new Error(`${gone.name} exited (${gone.child.signalCode ?? gone.child.exitCode}); its last output:\n${gone.tail()}`);
