@@ -48,6 +48,10 @@ describe('console in a browser', () => {
     await page.getByTestId('segment-name').fill(`Two or more ${segmentId = uniqueName('s').toLowerCase().replace(/[^a-z0-9-]/g, '-')}`);
     const condition = page.getByTestId('condition').first();
     await condition.getByLabel('field').selectOption('purchase.count');
+    // Each operator change resets the value; what is typed right after replaces the reset value.
+    await condition.getByLabel('operator').selectOption('lt');
+    await condition.getByLabel('value').fill('5');
+    await expect.poll(async () => JSON.parse(await page.getByTestId('rule-json').inputValue())).toEqual({ all: [{ field: 'purchase.count', op: 'lt', value: 5 }] });
     await condition.getByLabel('operator').selectOption('gte');
     await condition.getByLabel('value').fill('2');
     const rule: Schemas['Rule'] = { all: [{ field: 'purchase.count', op: 'gte', value: 2 }] };

@@ -32,6 +32,8 @@ describe('rule tree', () => {
     });
     expect(withField({ field: 'purchase.count', op: 'gte', value: 3 }, 'purchase.lastAt')).toEqual({ field: 'purchase.lastAt', op: 'withinLast', value: '30d' });
     expect(withOp({ field: 'purchase.count', op: 'gte', value: 3 }, 'exists')).toEqual({ field: 'purchase.count', op: 'exists' });
+    expect(withOp({ field: 'purchase.count', op: 'gte', value: 3 }, 'gte')).toEqual({ field: 'purchase.count', op: 'gte', value: 3 });
+    expect(withOp({ field: 'purchase.count', op: 'gte', value: 3 }, 'lt')).toEqual({ field: 'purchase.count', op: 'lt', value: 1 });
   });
 
   it('gives each node the problem errors of its own keys, not those of the nodes below it', () => {

@@ -69,7 +69,9 @@ export const withField = (condition: Condition, field: string): Condition => {
   return next;
 };
 
+/** The condition with another operator and a value that fits it; choosing the operator it has changes nothing. */
 export const withOp = (condition: Condition, op: RuleOp): Condition => {
+  if (op === condition.op) return condition;
   const { value: _value, ...rest } = condition;
   const value = defaultValue(condition.field, op);
   return value === undefined ? { ...rest, op } : { ...rest, op, value };

@@ -30,10 +30,10 @@ const ValueBox = ({ value, parse, show, label, invalid, onChangeValue }: {
   invalid: boolean;
   onChangeValue: (value: unknown) => void;
 }) => {
-  const [text, setText] = useState(show(value));
-  useEffect(() => {
-    if (JSON.stringify(parse(text)) !== JSON.stringify(value)) setText(show(value));
-  }, [JSON.stringify(value)]);
+  // Derived in render, not synced in an effect: a box that showed the old value for a frame
+  // after the operator changed would have the next keystrokes appended to it.
+  const [typed, setTyped] = useState({ text: show(value), stands: JSON.stringify(value) });
+  const text = typed.stands === JSON.stringify(value) ? typed.text : show(value);
   return (
     <input
       class={invalid ? 'invalid' : ''}
@@ -41,8 +41,9 @@ const ValueBox = ({ value, parse, show, label, invalid, onChangeValue }: {
       value={text}
       onInput={(e) => {
         const t = e.currentTarget.value;
-        setText(t);
-        onChangeValue(parse(t));
+        const parsed = parse(t);
+        setTyped({ text: t, stands: JSON.stringify(parsed) });
+        onChangeValue(parsed);
       }}
     />
   );
