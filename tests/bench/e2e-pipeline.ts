@@ -12,7 +12,7 @@ import { startBarePipeline } from './bare-pipeline.js';
 import type { BarePipeline } from './bare-pipeline.js';
 import { parseBenchArgs, startBenchRun } from './run.js';
 import { describeStages, stageTotals, waitForDrain } from './segflow.js';
-import { cpuMicrosSince, describeMachine, int, machine, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
+import { cpuMicrosSince, describeMachine, int, machine, machineCpuSeconds, percentiles, printSummary, progress, ratio, sleep, timeUntil } from './support.js';
 import { benchEvents, enteringEvent, produceAll } from './workload.js';
 
 const { mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, rate: RATE, seconds: SECONDS, partitions: PARTITIONS } = parseBenchArgs({
@@ -72,6 +72,8 @@ try {
   const stagesBefore = await stageTotals(segflow);
   const phase2Cpu = segflow.cpuSeconds();
   const phase2CpuByProcess = segflow.cpuSecondsByProcess();
+  const phase2Machine = machineCpuSeconds(['java']);
+  const phase2BenchCpu = process.cpuUsage();
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
   for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
@@ -99,6 +101,18 @@ try {
   const stages = describeStages(stagesBefore, await stageTotals(segflow));
   const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
   const phase2CpuUs = ((segflow.cpuSeconds() - phase2Cpu) / total) * 1e6;
+  // The whole machine's share, since Kafka and Postgres run on the same cores here: what each request segflow sends costs them too.
+  // (Postgres is left in the rest: its backends come and go with the bench's pools, taking their CPU times with them.)
+  const machineAfter = machineCpuSeconds(['java']);
+  const perEvent = (seconds: number) => Math.round((seconds / total) * 1e6);
+  const phase2MachineUs = {
+    all: perEvent(machineAfter.total - phase2Machine.total),
+    segflow: Math.round(phase2CpuUs),
+    kafka: perEvent(machineAfter.byCommand.get('java')! - phase2Machine.byCommand.get('java')!),
+    bench: Math.round(cpuMicrosSince(phase2BenchCpu) / total),
+    rest: 0,
+  };
+  phase2MachineUs.rest = phase2MachineUs.all - phase2MachineUs.segflow - phase2MachineUs.kafka - phase2MachineUs.bench;
   // Apart (modes separate and scaled), each service's share: which hop the CPU goes to at this rate.
   const phase2CpuPerProcess = [...segflow.cpuSecondsByProcess()].map(([name, seconds]) => `${name} ${int(((seconds - (phase2CpuByProcess.get(name) ?? 0)) / total) * 1e6)} µs`).join(', ');
   const latency = percentiles(latencies.map((l) => l.ms));
@@ -160,6 +174,7 @@ try {
       ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
       ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
       ...(processes > 1 ? [['… in phase 2, by process', phase2CpuPerProcess] as [string, string]] : []),
+      ['machine CPU per event in phase 2', `${int(phase2MachineUs.all)} µs: segflow ${int(phase2MachineUs.segflow)}, the Kafka broker (java processes) ${int(phase2MachineUs.kafka)}, this bench (producing, matching) ${int(phase2MachineUs.bench)}, the rest (Postgres, Redis, the kernel, other work) ${int(phase2MachineUs.rest)}`],
       ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
@@ -177,6 +192,7 @@ try {
       latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
       cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareThreeHop: Math.round(chainCpuUs) },
       phase2CpuByProcess: phase2CpuPerProcess,
+      phase2MachineCpuPerEventUs: phase2MachineUs,
       phase2Stages: stages,
       lagBackAtZeroSeconds: backAtZero === null ? null : Number(((backAtZero - lastProduceAt) / 1000).toFixed(2)),
       peakRssMiB: peakRss, processes, phase1MembershipEvents: phase1Membership,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { SingleBar, MultiBar, Presets } from 'cli-progress';
 
@@ -75,6 +75,26 @@ export const cpuSecondsOf = (pid: number): number | null => {
   } catch {
     return null;
   }
+};
+
+/**
+ * CPU time (user + system, in seconds) of the whole machine, and of the processes whose
+ * command is one of `commands` (e.g. `java` for the Kafka broker, `postgres`), summed per command.
+ */
+export const machineCpuSeconds = (commands: string[]): { total: number; byCommand: Map<string, number> } => {
+  // /proc/stat's first line: user nice system idle iowait irq softirq steal …; idle, iowait and steal are not this machine's work.
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const byCommand = new Map(commands.map((c) => [c, 0]));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (byCommand.has(command)) byCommand.set(command, byCommand.get(command)! + (cpuSecondsOf(Number(entry)) ?? 0));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { total: (user! + nice! + system! + irq! + softirq!) / TICKS_PER_SECOND, byCommand };
 };
 
 /** CPU time (user + system) this process has used since `since`, in microseconds. */
