@@ -105,14 +105,10 @@ try {
   // (Postgres is left in the rest: its backends come and go with the bench's pools, taking their CPU times with them.)
   const machineAfter = machineCpuSeconds(['java']);
   const perEvent = (seconds: number) => Math.round((seconds / total) * 1e6);
-  const phase2MachineUs = {
-    all: perEvent(machineAfter.total - phase2Machine.total),
-    segflow: Math.round(phase2CpuUs),
-    kafka: perEvent(machineAfter.byCommand.get('java')! - phase2Machine.byCommand.get('java')!),
-    bench: Math.round(cpuMicrosSince(phase2BenchCpu) / total),
-    rest: 0,
-  };
-  phase2MachineUs.rest = phase2MachineUs.all - phase2MachineUs.segflow - phase2MachineUs.kafka - phase2MachineUs.bench;
+  const machineUs = perEvent(machineAfter.total - phase2Machine.total);
+  const kafkaUs = perEvent(machineAfter.byCommand.get('java')! - phase2Machine.byCommand.get('java')!);
+  const benchUs = Math.round(cpuMicrosSince(phase2BenchCpu) / total);
+  const phase2MachineUs = { all: machineUs, segflow: Math.round(phase2CpuUs), kafka: kafkaUs, bench: benchUs, rest: machineUs - Math.round(phase2CpuUs) - kafkaUs - benchUs };
   // Apart (modes separate and scaled), each service's share: which hop the CPU goes to at this rate.
   const phase2CpuPerProcess = [...segflow.cpuSecondsByProcess()].map(([name, seconds]) => `${name} ${int(((seconds - (phase2CpuByProcess.get(name) ?? 0)) / total) * 1e6)} µs`).join(', ');
   const latency = percentiles(latencies.map((l) => l.ms));

@@ -79,7 +79,8 @@ export const cpuSecondsOf = (pid: number): number | null => {
 
 /**
  * CPU time (user + system, in seconds) of the whole machine, and of the processes whose
- * command is one of `commands` (e.g. `java` for the Kafka broker, `postgres`), summed per command.
+ * command is one of `commands` (e.g. `java` for a local Kafka broker), summed per command: a
+ * process that ends in between takes its CPU time with it.
  */
 export const machineCpuSeconds = (commands: string[]): { total: number; byCommand: Map<string, number> } => {
   // /proc/stat's first line: user nice system idle iowait irq softirq steal …; idle, iowait and steal are not this machine's work.
