@@ -72,7 +72,7 @@ try {
   const stagesBefore = await stageTotals(segflow);
   const phase2Cpu = segflow.cpuSeconds();
   const phase2CpuByProcess = segflow.cpuSecondsByProcess();
-  const phase2Machine = machineCpuSeconds(['java']);
+  const phase2Machine = machineCpuSeconds('java');
   const phase2BenchCpu = process.cpuUsage();
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
@@ -103,10 +103,10 @@ try {
   const phase2CpuUs = ((segflow.cpuSeconds() - phase2Cpu) / total) * 1e6;
   // The whole machine's share, since Kafka and Postgres run on the same cores here: what each request segflow sends costs them too.
   // (Postgres is left in the rest: its backends come and go with the bench's pools, taking their CPU times with them.)
-  const machineAfter = machineCpuSeconds(['java']);
+  const machineAfter = machineCpuSeconds('java');
   const perEvent = (seconds: number) => Math.round((seconds / total) * 1e6);
   const machineUs = perEvent(machineAfter.total - phase2Machine.total);
-  const kafkaUs = perEvent(machineAfter.byCommand.get('java')! - phase2Machine.byCommand.get('java')!);
+  const kafkaUs = perEvent(machineAfter.ofCommand - phase2Machine.ofCommand);
   const benchUs = Math.round(cpuMicrosSince(phase2BenchCpu) / total);
   const phase2MachineUs = { all: machineUs, segflow: Math.round(phase2CpuUs), kafka: kafkaUs, bench: benchUs, rest: machineUs - Math.round(phase2CpuUs) - kafkaUs - benchUs };
   // Apart (modes separate and scaled), each service's share: which hop the CPU goes to at this rate.

@@ -184,13 +184,14 @@ export const startSegflow = async (options: {
     await stop(5_000);
     throw error;
   }
+  const cpuSecondsByProcess = () => new Map(processes.map((p) => [p.name, cpuSecondsOf(p.child.pid!) ?? 0]));
   return {
     mode: options.mode,
     processes,
     urlOf: (service) => processes.find((p) => p.entry === service || p.entry === 'all')!.url,
     peakRssMiB: () => processes.reduce((sum, p) => sum + (peakRssMiB(p.child.pid!) ?? 0), 0),
-    cpuSeconds: () => processes.reduce((sum, p) => sum + (cpuSecondsOf(p.child.pid!) ?? 0), 0),
-    cpuSecondsByProcess: () => new Map(processes.map((p) => [p.name, cpuSecondsOf(p.child.pid!) ?? 0])),
+    cpuSeconds: () => [...cpuSecondsByProcess().values()].reduce((sum, seconds) => sum + seconds, 0),
+    cpuSecondsByProcess,
     assertRunning: () => {
       const gone = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
       if (gone) throw new Error(`${gone.name} exited (${gone.child.signalCode ?? gone.child.exitCode}); its last output:\n${gone.tail()}`);

@@ -79,23 +79,22 @@ export const cpuSecondsOf = (pid: number): number | null => {
 
 /**
  * CPU time (user + system, in seconds) of the whole machine, and of the processes whose
- * command is one of `commands` (e.g. `java` for a local Kafka broker), summed per command: a
- * process that ends in between takes its CPU time with it.
+ * command is `command` (e.g. `java` for a local Kafka broker), summed: a process that ends
+ * in between takes its CPU time with it.
  */
-export const machineCpuSeconds = (commands: string[]): { total: number; byCommand: Map<string, number> } => {
+export const machineCpuSeconds = (command: string): { total: number; ofCommand: number } => {
   // /proc/stat's first line: user nice system idle iowait irq softirq steal …; idle, iowait and steal are not this machine's work.
   const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const byCommand = new Map(commands.map((c) => [c, 0]));
+  let ofCommand = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const command = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (byCommand.has(command)) byCommand.set(command, byCommand.get(command)! + (cpuSecondsOf(Number(entry)) ?? 0));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) ofCommand += cpuSecondsOf(Number(entry)) ?? 0;
     } catch {
       // gone meanwhile
     }
   }
-  return { total: (user! + nice! + system! + irq! + softirq!) / TICKS_PER_SECOND, byCommand };
+  return { total: (user! + nice! + system! + irq! + softirq!) / TICKS_PER_SECOND, ofCommand };
 };
 
 /** CPU time (user + system) this process has used since `since`, in microseconds. */
