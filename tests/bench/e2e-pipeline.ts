@@ -2,7 +2,8 @@
 // CloudEvents read from segment-membership.v1, GET /v1/ops/consumer-lag polled until every
 // group is at lag 0. segflow runs as child processes (`--mode=all|separate|scaled`); a bare
 // single-hop pipeline runs on the same events in the same run, as the ceiling, and the same
-// hop chained three times, as the ceiling of three hops (segflow's services).
+// hop chained three times, as the ceiling of three hops (segflow's services), and that chain
+// offered phase 2's steady rate, as the ceiling of its latency.
 //   pnpm bench:e2e [--mode=all] [--events=100000] [--customers=20000] [--segments=20]
 //                  [--rate=2000] [--seconds=10] [--partitions=6]
 import { createDb } from '@segflow/db';
@@ -27,10 +28,70 @@ const { mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, rate: RA
 const run = await startBenchRun({ mode, partitions: PARTITIONS, segments: SEGMENTS, clientId: 'bench-e2e' });
 const { bus, infra, namespace, topics, groups, prefix, segflow, cleanup } = run;
 
+/** Produces `offered` to `topic` at RATE per second, stamping each one's send time in `sentAt` (performance.now()). */
+const offerAtRate = async (topic: string, offered: { eventId: string; key: string; value: string }[], sentAt: Map<string, number>) => {
+  for (const e of offered) sentAt.set(e.eventId, Number.NaN);
+  const startedAt = performance.now();
+  const publishes: Promise<void>[] = [];
+  for (let sent = 0; sent < offered.length; await sleep(5)) {
+    const due = Math.min(offered.length, Math.floor(((performance.now() - startedAt) / 1000) * RATE));
+    if (due <= sent) continue;
+    const now = performance.now();
+    const batch = offered.slice(sent, due);
+    for (const e of batch) sentAt.set(e.eventId, now);
+    publishes.push(bus.publish(topic, batch.map(({ key, value }) => ({ key, value }))));
+    sent = due;
+  }
+  await Promise.all(publishes);
+  return { startedAt, seconds: (performance.now() - startedAt) / 1000 };
+};
+
+/**
+ * From now until called with the events handled meanwhile: CPU per event of the whole machine
+ * (Kafka and Postgres share its cores here, so what each request costs them shows too), of
+ * segflow's processes, of the local broker (java processes), of this bench's process, and the
+ * rest (Postgres, Redis, the kernel: Postgres's backends come and go with the bench's pools,
+ * taking their CPU times with them, so they are not summed apart).
+ */
+const machineMeter = (segflowSeconds: () => number = () => 0) => {
+  const before = { machine: machineCpuSeconds('java'), segflow: segflowSeconds(), bench: process.cpuUsage() };
+  return (events: number) => {
+    const after = machineCpuSeconds('java');
+    const perEvent = (seconds: number) => Math.round((seconds / events) * 1e6);
+    const all = perEvent(after.total - before.machine.total);
+    const segflowUs = perEvent(segflowSeconds() - before.segflow);
+    const kafka = perEvent(after.ofCommand - before.machine.ofCommand);
+    const bench = Math.round(cpuMicrosSince(before.bench) / events);
+    return { all, segflow: segflowUs, kafka, bench, rest: all - segflowUs - kafka - bench };
+  };
+};
+
+type Latency = { sentAt: number; ms: number };
+
+/** Records the latency of the first arrival of an offered event's id (later arrivals of the same id don't count). */
+const matchArrival = (sentAt: Map<string, number>, latencies: Latency[], id: string | null, receivedAt: number) => {
+  const sent = id === null ? undefined : sentAt.get(id);
+  if (sent === undefined || !(sent > 0)) return; // not one of ours, or matched already
+  latencies.push({ sentAt: sent, ms: receivedAt - sent });
+  sentAt.set(id!, -1);
+};
+
+/** Percentiles of an offer's latencies; kept up: every one arrived, and the last second's median is within 1 s of the first's. */
+const describeLatency = (latencies: Latency[], startedAt: number, expected: number) => {
+  const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - startedAt >= from * 1000 && l.sentAt - startedAt < (from + 1) * 1000).map((l) => l.ms)).p50;
+  const [firstP50, lastP50] = [inSecond(0), inSecond(SECONDS - 1)];
+  const received = latencies.length;
+  return { ...percentiles(latencies.map((l) => l.ms)), received, expected, keptUp: received === expected && lastP50 - firstP50 < 1000, firstP50, lastP50 };
+};
+
+const roundedLatency = (l: ReturnType<typeof describeLatency>) => ({
+  p50: Math.round(l.p50), p95: Math.round(l.p95), p99: Math.round(l.p99), max: Math.round(l.max), received: l.received, expected: l.expected, keptUp: l.keptUp, firstSecondP50: Math.round(l.firstP50), lastSecondP50: Math.round(l.lastP50),
+});
+
 try {
   // segment-membership.v1 as a consumer sees it: counted in phase 1, matched in phase 2.
   const sentAt = new Map<string, number>();
-  const latencies: { sentAt: number; ms: number }[] = [];
+  const latencies: Latency[] = [];
   let membershipMessages = 0;
   const membership = await bus.subscribe({
     groupId: uniqueName('bench-membership'),
@@ -41,10 +102,7 @@ try {
         const receivedAt = performance.now();
         for (const m of batch.messages) {
           const event = JSON.parse(m.value!.toString()) as { type: string; data: { causationEventId: string | null } };
-          const sent = event.type === 'segflow.segment.entered' && event.data.causationEventId !== null ? sentAt.get(event.data.causationEventId) : undefined;
-          if (sent === undefined || !(sent > 0)) continue; // not one of ours, or matched already
-          latencies.push({ sentAt: sent, ms: receivedAt - sent });
-          sentAt.set(event.data.causationEventId!, -1); // matched: later segments entered by the same event don't count
+          if (event.type === 'segflow.segment.entered') matchArrival(sentAt, latencies, event.data.causationEventId, receivedAt);
         }
       }
       return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
@@ -69,27 +127,12 @@ try {
   const phase1Membership = membershipMessages;
 
   // ---- phase 2: latency at a steady offered rate ----
-  const stagesBefore = await stageTotals(segflow);
-  const phase2Cpu = segflow.cpuSeconds();
-  const phase2CpuByProcess = segflow.cpuSecondsByProcess();
-  const phase2Machine = machineCpuSeconds('java');
-  const phase2BenchCpu = process.cpuUsage();
   const total = RATE * SECONDS;
   const latencyEvents = Array.from({ length: total }, (_, n) => enteringEvent(prefix, n));
-  for (const e of latencyEvents) sentAt.set(e.eventId, Number.NaN);
-  const offerStart = performance.now();
-  const publishes: Promise<void>[] = [];
-  for (let sent = 0; sent < total; await sleep(5)) {
-    const due = Math.min(total, Math.floor(((performance.now() - offerStart) / 1000) * RATE));
-    if (due <= sent) continue;
-    const now = performance.now();
-    const batch = latencyEvents.slice(sent, due);
-    for (const e of batch) sentAt.set(e.eventId, now);
-    publishes.push(bus.publish(topics.purchase, batch.map(({ key, value }) => ({ key, value }))));
-    sent = due;
-  }
-  await Promise.all(publishes);
-  const offeredSeconds = (performance.now() - offerStart) / 1000;
+  const stagesBefore = await stageTotals(segflow);
+  const phase2CpuByProcess = segflow.cpuSecondsByProcess();
+  const phase2Meter = machineMeter(() => segflow.cpuSeconds());
+  const { startedAt: offerStart, seconds: offeredSeconds } = await offerAtRate(topics.purchase, latencyEvents, sentAt);
   const lastProduceAt = Date.now();
   // Stragglers get two minutes after the offer ended; what has not arrived by then is reported missing.
   const giveUpAt = performance.now() + 120_000;
@@ -97,27 +140,54 @@ try {
     segflow.assertRunning();
     return performance.now() > giveUpAt ? total : latencies.length;
   });
-  const received = latencies.length;
   const stages = describeStages(stagesBefore, await stageTotals(segflow));
   const backAtZero = await waitForDrain(segflow, { groups, sourceEnd: EVENTS + total, afterMs: lastProduceAt, timeoutMs: 120_000 });
-  const phase2CpuUs = ((segflow.cpuSeconds() - phase2Cpu) / total) * 1e6;
   // The whole machine's share, since Kafka and Postgres run on the same cores here: what each request segflow sends costs them too.
-  // (Postgres is left in the rest: its backends come and go with the bench's pools, taking their CPU times with them.)
-  const machineAfter = machineCpuSeconds('java');
-  const perEvent = (seconds: number) => Math.round((seconds / total) * 1e6);
-  const machineUs = perEvent(machineAfter.total - phase2Machine.total);
-  const kafkaUs = perEvent(machineAfter.ofCommand - phase2Machine.ofCommand);
-  const benchUs = Math.round(cpuMicrosSince(phase2BenchCpu) / total);
-  const phase2MachineUs = { all: machineUs, segflow: Math.round(phase2CpuUs), kafka: kafkaUs, bench: benchUs, rest: machineUs - Math.round(phase2CpuUs) - kafkaUs - benchUs };
+  const phase2MachineUs = phase2Meter(total);
+  const phase2CpuUs = phase2MachineUs.segflow;
   // Apart (modes separate and scaled), each service's share: which hop the CPU goes to at this rate.
   const phase2CpuPerProcess = [...segflow.cpuSecondsByProcess()].map(([name, seconds]) => `${name} ${int(((seconds - (phase2CpuByProcess.get(name) ?? 0)) / total) * 1e6)} µs`).join(', ');
-  const latency = percentiles(latencies.map((l) => l.ms));
-  const inSecond = (from: number) => percentiles(latencies.filter((l) => l.sentAt - offerStart >= from * 1000 && l.sentAt - offerStart < (from + 1) * 1000).map((l) => l.ms)).p50;
-  const [firstP50, lastP50] = [inSecond(0), inSecond(SECONDS - 1)];
-  const keptUp = received === total && lastP50 - firstP50 < 1000;
+  const latency = describeLatency(latencies, offerStart, total);
   const peakRss = segflow.peakRssMiB();
   const warnings = segflow.processes.flatMap((p) => [...p.warnings].map(([msg, n]) => `${p.name}: ${msg} (${n}×)`));
   const stopped = await segflow.stop();
+
+  /**
+   * Offers phase 2's rate to a bare pipeline already drained of phase 1's events, timing each
+   * from its produce until its output on `outputTopic` is read: the latency a bare pipeline
+   * reaches on this machine, with the machine's CPU per event meanwhile.
+   */
+  const bareAtRate = async (label: string, sourceTopic: string, outputTopic: string, alreadyOut = EVENTS) => {
+    const sentAtBare = new Map<string, number>();
+    const arrivals: Latency[] = [];
+    let read = 0;
+    const reader = await bus.subscribe({
+      groupId: uniqueName('bench-bare-output'),
+      topics: [outputTopic],
+      handler: async (batch) => {
+        const receivedAt = performance.now();
+        read += batch.messages.length;
+        for (const m of batch.messages) matchArrival(sentAtBare, arrivals, (JSON.parse(m.value!.toString()) as { eventId: string }).eventId, receivedAt);
+        return { kind: 'done', nextOffset: batch.messages.at(-1)!.offset + 1n };
+      },
+    });
+    try {
+      await timeUntil(`${label} output read`, alreadyOut, async () => read); // phase 1's copy, read before the offer starts
+      const offered = Array.from({ length: total }, (_, n) => enteringEvent(`${prefix}${label.replace(/\W/g, '')}-`, n));
+      const meter = machineMeter();
+      const { startedAt } = await offerAtRate(sourceTopic, offered, sentAtBare);
+      const giveUpAt = performance.now() + 120_000;
+      await timeUntil(`${label} at a steady rate`, total, async () => (performance.now() > giveUpAt ? total : arrivals.length));
+      return { machineUs: meter(total), ...describeLatency(arrivals, startedAt, total) };
+    } finally {
+      await reader.stop();
+    }
+  };
+
+  // ---- no hop: the offer read straight from the topic it is produced to (what producing, reading and the broker cost alone) ----
+  const offeredTopic = `${namespace}bare0.offered`;
+  await bus.createTopics([{ topic: offeredTopic, partitions: PARTITIONS }]);
+  const noHopSteady = await bareAtRate('no hop', offeredTopic, offeredTopic, 0);
 
   // ---- the bare single-hop pipeline on the same events ----
   const bareTopics = topicsFor(`${namespace}bare.`);
@@ -134,6 +204,7 @@ try {
   await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
   const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
   const bareCpuUs = cpuMicrosSince(bareCpu) / EVENTS;
+  const bareSteady = await bareAtRate('bare single-hop', bareTopics.purchase, bareTopics.customerEvents);
   await bare.stop();
 
   // ---- the same bare hop three times in a row, as segflow's events travel (ingest, profile, segment) ----
@@ -153,10 +224,14 @@ try {
   const chainSeconds = (await timeUntil('bare three-hop pipeline', EVENTS, async () => hops.at(-1)!.handled, chainStart)) / 1000;
   const chainCpuUs = cpuMicrosSince(chainCpu) / EVENTS;
 
+  // ---- the three-hop chain at phase 2's steady rate: the latency a bare chain reaches on this machine ----
+  const chainSteady = await bareAtRate('bare three-hop', chainTopics.purchase, chainTopics.membership);
+
   const segflowRate = EVENTS / drainSeconds;
   const bareRate = EVENTS / bareSeconds;
   const chainRate = EVENTS / chainSeconds;
   const ms = (n: number) => `${int(n)} ms`;
+  const steadyName = (hops: string) => (hops === 'no hop' ? 'no hop (produce → read)' : `bare ${hops}`);
   const processes = stopped.length;
   const seen = machine();
   printSummary(
@@ -167,10 +242,18 @@ try {
       ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
       ['bare three-hop pipeline / single-hop', `${ratio(chainRate, bareRate)} × (${int(chainRate)} events/s: the same hop three times in a row, as segflow's three services; segflow / three-hop ${ratio(segflowRate, chainRate)} ×)`],
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
-      ['kept up', `${keptUp ? 'yes' : 'no'}: ${int(received)}/${int(total)} entered received; p50 of the first second ${ms(firstP50)}, of the last ${ms(lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
+      ['kept up', `${latency.keptUp ? 'yes' : 'no'}: ${int(latency.received)}/${int(total)} entered received; p50 of the first second ${ms(latency.firstP50)}, of the last ${ms(latency.lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
+      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['three-hop', chainSteady]] as const).map(([hops, l]): [string, string] => [
+        `${steadyName(hops)} at ${int(RATE)} events/s`,
+        `p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; kept up: ${l.keptUp ? 'yes' : 'no'} (${int(l.received)}/${int(total)} received; produce → its last hop's output received)`,
+      ]),
       ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
       ...(processes > 1 ? [['… in phase 2, by process', phase2CpuPerProcess] as [string, string]] : []),
       ['machine CPU per event in phase 2', `${int(phase2MachineUs.all)} µs: segflow ${int(phase2MachineUs.segflow)}, the Kafka broker (java processes) ${int(phase2MachineUs.kafka)}, this bench (producing, matching) ${int(phase2MachineUs.bench)}, the rest (Postgres, Redis, the kernel, other work) ${int(phase2MachineUs.rest)}`],
+      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['three-hop', chainSteady]] as const).map(([hops, { machineUs: m }]): [string, string] => [
+        `machine CPU per event, ${steadyName(hops)} at ${int(RATE)}/s`,
+        `${int(m.all)} µs: the Kafka broker ${int(m.kafka)}, this bench (the hops, producing, matching) ${int(m.bench)}, the rest ${int(m.rest)}`,
+      ]),
       ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
@@ -185,7 +268,10 @@ try {
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
       threeHopRatio: ratio(chainRate, bareRate), threeHopEventsPerSec: Math.round(chainRate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
-      latency: { rate: RATE, seconds: SECONDS, p50: Math.round(latency.p50), p95: Math.round(latency.p95), p99: Math.round(latency.p99), max: Math.round(latency.max), received, expected: total, keptUp, firstSecondP50: Math.round(firstP50), lastSecondP50: Math.round(lastP50) },
+      latency: { rate: RATE, seconds: SECONDS, ...roundedLatency(latency) },
+      noHopLatency: { ...roundedLatency(noHopSteady), machineCpuPerEventUs: noHopSteady.machineUs },
+      bareLatency: { ...roundedLatency(bareSteady), machineCpuPerEventUs: bareSteady.machineUs },
+      bareThreeHopLatency: { ...roundedLatency(chainSteady), machineCpuPerEventUs: chainSteady.machineUs },
       cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareThreeHop: Math.round(chainCpuUs) },
       phase2CpuByProcess: phase2CpuPerProcess,
       phase2MachineCpuPerEventUs: phase2MachineUs,
