@@ -1,6 +1,7 @@
 // Profile service throughput: events/s through Kafka → Postgres, beside a bare baseline
 // measured in the same run on the same events: consume + one UNNEST upsert per batch that
-// only counts events per customer (no validation, dedupe, profile model or outbox).
+// only counts events per customer (no validation, dedupe, profile model or outbox), and the
+// same baseline producing one message per event, as the profile service publishes changes.
 //   pnpm bench:profile            (BENCH_EVENTS=200000 BENCH_CUSTOMERS=100000 by default)
 import { randomUUID } from 'node:crypto';
 import { createDb, storedOffsets } from '@segflow/db';
@@ -22,7 +23,7 @@ const log = createLogger({ level: 'warn', name: 'bench' });
 const bus = createKafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'bench', logger: log });
 const namespace = `${uniqueName('bench')}.`;
 const topics = topicsFor(namespace);
-await bus.createTopics([{ topic: topics.customerEvents, partitions: PARTITIONS }]);
+await bus.createTopics([topics.customerEvents, topics.profileChanges].map((topic) => ({ topic, partitions: PARTITIONS })));
 
 // 1. The same events for both runs, produced once.
 const produce = progress('producing events', EVENTS);
@@ -63,6 +64,14 @@ const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, async () =
 const baselineCpuUs = cpuMicrosSince(baselineCpu) / EVENTS;
 await baseline.stop();
 
+// 2b. The same baseline also producing one message per event (acks -1), as the profile service publishes the changes it makes.
+const producingStart = performance.now();
+const producingCpu = process.cpuUsage();
+const producing = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline-producing`, topics: [topics.customerEvents], outputTopic: topics.profileChanges, table: 'counts_producing' });
+const producingMs = await timeUntil('baseline + produce', EVENTS, async () => producing.handled, producingStart);
+const producingCpuUs = cpuMicrosSince(producingCpu) / EVENTS;
+await producing.stop();
+
 // 3. The profile service, alone, on the same events.
 const serviceDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const pdb = createDb<ProfileDb>(serviceDb.url);
@@ -80,8 +89,9 @@ const rate = (ms: number) => Math.round(EVENTS / (ms / 1000));
 const customers = await pdb.selectFrom('profiles').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
 console.log(`\nprofile service throughput — ${EVENTS} events, ${CUSTOMERS} customers, ${PARTITIONS} partitions`);
 console.log(`  baseline (consume + one UNNEST upsert per batch): ${rate(baselineMs).toLocaleString('en')} events/s (${(baselineMs / 1000).toFixed(1)} s), ${Math.round(baselineCpuUs)} µs CPU per event`);
+console.log(`  baseline producing one message per event: ${rate(producingMs).toLocaleString('en')} events/s (${(producingMs / 1000).toFixed(1)} s), ${Math.round(producingCpuUs)} µs CPU per event (${(rate(producingMs) / rate(baselineMs)).toFixed(2)} of the baseline)`);
 console.log(`  profile service (validate, dedupe, model, outbox): ${rate(serviceMs).toLocaleString('en')} events/s (${(serviceMs / 1000).toFixed(1)} s), ${Math.round(serviceCpuUs)} µs CPU per event`);
-console.log(`  ratio: ${(rate(serviceMs) / rate(baselineMs)).toFixed(2)} of the baseline; profiles stored: ${customers.n}; process RSS ${rssBefore} → ${rssAfter} MiB`);
+console.log(`  ratio: ${(rate(serviceMs) / rate(baselineMs)).toFixed(2)} of the baseline, ${(rate(serviceMs) / rate(producingMs)).toFixed(2)} of the producing baseline; profiles stored: ${customers.n}; process RSS ${rssBefore} → ${rssAfter} MiB`);
 
 await bus.close();
 await bdb.destroy();
