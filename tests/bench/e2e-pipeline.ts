@@ -2,8 +2,8 @@
 // CloudEvents read from segment-membership.v1, GET /v1/ops/consumer-lag polled until every
 // group is at lag 0. segflow runs as child processes (`--mode=all|separate|scaled`); a bare
 // single-hop pipeline runs on the same events in the same run, as the ceiling, and the same
-// hop chained three times, as the ceiling of three hops (segflow's services), and that chain
-// offered phase 2's steady rate, as the ceiling of its latency.
+// hop chained three times, as the ceiling of three hops (segflow's services), and twice; and
+// phase 2's steady rate offered to them, as the ceiling of its latency.
 //   pnpm bench:e2e [--mode=all] [--events=100000] [--customers=20000] [--segments=20]
 //                  [--rate=2000] [--seconds=10] [--partitions=6]
 import { createDb } from '@segflow/db';
@@ -207,29 +207,34 @@ try {
   const bareSteady = await bareAtRate('bare single-hop', bareTopics.purchase, bareTopics.customerEvents);
   await bare.stop();
 
-  // ---- the same bare hop three times in a row, as segflow's events travel (ingest, profile, segment) ----
-  const chainTopics = topicsFor(`${namespace}bare3.`);
-  const chainSources = [chainTopics.purchase, chainTopics.pageView, chainTopics.emailOpen, chainTopics.traits];
-  const chainLinks = [chainTopics.customerEvents, chainTopics.profileChanges, chainTopics.membership];
-  await bus.createTopics([...chainSources, ...chainLinks].map((topic) => ({ topic, partitions: PARTITIONS })));
-  const hops: BarePipeline[] = [];
-  for (const [i, outputTopic] of chainLinks.entries()) {
-    const hop = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare3-${i}`, topics: i === 0 ? chainSources : [chainLinks[i - 1]!], outputTopic, table: `counts_hop${i}` });
-    cleanup.push(() => hop.stop());
-    hops.push(hop);
-  }
-  const chainStart = performance.now();
-  const chainCpu = process.cpuUsage();
-  await produceAll((topic, messages) => bus.publish(topic, messages), chainTopics, events);
-  const chainSeconds = (await timeUntil('bare three-hop pipeline', EVENTS, async () => hops.at(-1)!.handled, chainStart)) / 1000;
-  const chainCpuUs = cpuMicrosSince(chainCpu) / EVENTS;
-
-  // ---- the three-hop chain at phase 2's steady rate: the latency a bare chain reaches on this machine ----
-  const chainSteady = await bareAtRate('bare three-hop', chainTopics.purchase, chainTopics.membership);
+  // ---- the same bare hop chained: three times, as segflow's events travel (ingest, profile, segment), and twice ----
+  /** `length` bare hops in a row, each consuming the one before's output with a table of its own: drained of the events, then offered phase 2's rate. */
+  const runChain = async (length: 2 | 3, label: string) => {
+    const chainTopics = topicsFor(`${namespace}bare${length}.`);
+    const chainSources = [chainTopics.purchase, chainTopics.pageView, chainTopics.emailOpen, chainTopics.traits];
+    const chainLinks = [chainTopics.customerEvents, chainTopics.profileChanges, chainTopics.membership].slice(3 - length);
+    await bus.createTopics([...chainSources, ...chainLinks].map((topic) => ({ topic, partitions: PARTITIONS })));
+    const hops: BarePipeline[] = [];
+    for (const [i, outputTopic] of chainLinks.entries()) {
+      const hop = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare${length}-${i}`, topics: i === 0 ? chainSources : [chainLinks[i - 1]!], outputTopic, table: `counts_${length}_hop${i}` });
+      cleanup.push(() => hop.stop());
+      hops.push(hop);
+    }
+    const chainStart = performance.now();
+    const chainCpu = process.cpuUsage();
+    await produceAll((topic, messages) => bus.publish(topic, messages), chainTopics, events);
+    const seconds = (await timeUntil(label, EVENTS, async () => hops.at(-1)!.handled, chainStart)) / 1000;
+    const cpuUs = cpuMicrosSince(chainCpu) / EVENTS;
+    const steady = await bareAtRate(label, chainTopics.purchase, chainLinks.at(-1)!);
+    for (const hop of hops) await hop.stop();
+    return { rate: EVENTS / seconds, cpuUs, steady };
+  };
+  const twoHops = await runChain(2, 'bare two-hop');
+  const threeHops = await runChain(3, 'bare three-hop');
+  const { rate: chainRate, cpuUs: chainCpuUs, steady: chainSteady } = threeHops;
 
   const segflowRate = EVENTS / drainSeconds;
   const bareRate = EVENTS / bareSeconds;
-  const chainRate = EVENTS / chainSeconds;
   const ms = (n: number) => `${int(n)} ms`;
   const steadyName = (hops: string) => (hops === 'no hop' ? 'no hop (produce → read)' : `bare ${hops}`);
   const processes = stopped.length;
@@ -241,20 +246,21 @@ try {
       ['segflow throughput', `${int(segflowRate)} events/s (${drainSeconds.toFixed(1)} s from first produce to every group at lag 0)`],
       ['bare single-hop pipeline', `${int(bareRate)} events/s (${bareSeconds.toFixed(1)} s: parse, UNNEST upsert + offsets, produce acks -1)`],
       ['bare three-hop pipeline / single-hop', `${ratio(chainRate, bareRate)} × (${int(chainRate)} events/s: the same hop three times in a row, as segflow's three services; segflow / three-hop ${ratio(segflowRate, chainRate)} ×)`],
+      ['bare two-hop pipeline / single-hop', `${ratio(twoHops.rate, bareRate)} × (${int(twoHops.rate)} events/s)`],
       [`latency at ${int(RATE)} events/s for ${SECONDS} s`, `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (produce → segment.entered received)`],
       ['kept up', `${latency.keptUp ? 'yes' : 'no'}: ${int(latency.received)}/${int(total)} entered received; p50 of the first second ${ms(latency.firstP50)}, of the last ${ms(latency.lastP50)}; offered in ${offeredSeconds.toFixed(1)} s`],
-      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['three-hop', chainSteady]] as const).map(([hops, l]): [string, string] => [
+      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['two-hop', twoHops.steady], ['three-hop', chainSteady]] as const).map(([hops, l]): [string, string] => [
         `${steadyName(hops)} at ${int(RATE)} events/s`,
         `p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; kept up: ${l.keptUp ? 'yes' : 'no'} (${int(l.received)}/${int(total)} received; produce → its last hop's output received)`,
       ]),
       ['segflow CPU per event', `${int(phase1CpuUs)} µs in phase 1, ${int(phase2CpuUs)} µs in phase 2 (all segflow processes, user + system)`],
       ...(processes > 1 ? [['… in phase 2, by process', phase2CpuPerProcess] as [string, string]] : []),
       ['machine CPU per event in phase 2', `${int(phase2MachineUs.all)} µs: segflow ${int(phase2MachineUs.segflow)}, the Kafka broker (java processes) ${int(phase2MachineUs.kafka)}, this bench (producing, matching) ${int(phase2MachineUs.bench)}, the rest (Postgres, Redis, the kernel, other work) ${int(phase2MachineUs.rest)}`],
-      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['three-hop', chainSteady]] as const).map(([hops, { machineUs: m }]): [string, string] => [
+      ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['two-hop', twoHops.steady], ['three-hop', chainSteady]] as const).map(([hops, { machineUs: m }]): [string, string] => [
         `machine CPU per event, ${steadyName(hops)} at ${int(RATE)}/s`,
         `${int(m.all)} µs: the Kafka broker ${int(m.kafka)}, this bench (the hops, producing, matching) ${int(m.bench)}, the rest ${int(m.rest)}`,
       ]),
-      ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
+      ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(twoHops.cpuUs)} µs two-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
       ['lag back at 0 after phase 2', backAtZero === null ? 'not within 120 s' : `${((backAtZero - lastProduceAt) / 1000).toFixed(1)} s after the last produce`],
       ['peak RSS (VmHWM, summed)', `${int(peakRss)} MiB over ${processes} process${processes === 1 ? '' : 'es'}`],
@@ -267,12 +273,14 @@ try {
       bench: 'e2e', mode, events: EVENTS, customers: CUSTOMERS, segments: SEGMENTS, partitions: PARTITIONS, ...seen,
       ratio: ratio(segflowRate, bareRate), segflowEventsPerSec: Math.round(segflowRate), bareEventsPerSec: Math.round(bareRate),
       threeHopRatio: ratio(chainRate, bareRate), threeHopEventsPerSec: Math.round(chainRate),
+      twoHopRatio: ratio(twoHops.rate, bareRate), twoHopEventsPerSec: Math.round(twoHops.rate),
       drainSeconds: Number(drainSeconds.toFixed(2)), bareSeconds: Number(bareSeconds.toFixed(2)),
       latency: { rate: RATE, seconds: SECONDS, ...roundedLatency(latency) },
       noHopLatency: { ...roundedLatency(noHopSteady), machineCpuPerEventUs: noHopSteady.machineUs },
       bareLatency: { ...roundedLatency(bareSteady), machineCpuPerEventUs: bareSteady.machineUs },
+      bareTwoHopLatency: { ...roundedLatency(twoHops.steady), machineCpuPerEventUs: twoHops.steady.machineUs },
       bareThreeHopLatency: { ...roundedLatency(chainSteady), machineCpuPerEventUs: chainSteady.machineUs },
-      cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareThreeHop: Math.round(chainCpuUs) },
+      cpuPerEventUs: { phase1: Math.round(phase1CpuUs), phase2: Math.round(phase2CpuUs), bare: Math.round(bareCpuUs), bareTwoHop: Math.round(twoHops.cpuUs), bareThreeHop: Math.round(chainCpuUs) },
       phase2CpuByProcess: phase2CpuPerProcess,
       phase2MachineCpuPerEventUs: phase2MachineUs,
       phase2Stages: stages,
