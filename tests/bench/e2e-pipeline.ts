@@ -258,7 +258,7 @@ try {
       ['machine CPU per event in phase 2', `${int(phase2MachineUs.all)} µs: segflow ${int(phase2MachineUs.segflow)}, the Kafka broker (java processes) ${int(phase2MachineUs.kafka)}, this bench (producing, matching) ${int(phase2MachineUs.bench)}, the rest (Postgres, Redis, the kernel, other work) ${int(phase2MachineUs.rest)}`],
       ...([['no hop', noHopSteady], ['single-hop', bareSteady], ['two-hop', twoHops.steady], ['three-hop', chainSteady]] as const).map(([hops, { machineUs: m }]): [string, string] => [
         `machine CPU per event, ${steadyName(hops)} at ${int(RATE)}/s`,
-        `${int(m.all)} µs: the Kafka broker ${int(m.kafka)}, this bench (the hops, producing, matching) ${int(m.bench)}, the rest ${int(m.rest)}`,
+        `${int(m.all)} µs: the Kafka broker ${int(m.kafka)}, this bench (${hops === 'no hop' ? 'producing, reading' : 'the hops, producing, matching'}) ${int(m.bench)}, the rest ${int(m.rest)}`,
       ]),
       ['bare pipeline CPU per event', `${int(bareCpuUs)} µs single-hop, ${int(twoHops.cpuUs)} µs two-hop, ${int(chainCpuUs)} µs three-hop (its process, which also produced the events)`],
       ['where phase 2 went', stages],
