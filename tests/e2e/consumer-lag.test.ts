@@ -52,7 +52,11 @@ describe('consumer lag of the profile service', () => {
     // 2. the lag shows N at once, and the status moves to STALLED once a window of polls saw no progress
     const lagging = await eventually(profileGroup, (g) => g?.lag === n, { what: `a lag of ${n}` });
     expect(lagging!.partitions.reduce((sum, p) => sum + p.lag, 0)).toBe(n);
-    const stalled = await eventually(profileGroup, (g) => g?.status === 'STALLED', { what: 'status STALLED' });
+    // Each partition's window fills on its own: one whose messages landed a poll after another's
+    // turns STALLED a poll later, while the group (the worst of its partitions) already is.
+    const stalled = await eventually(profileGroup, (g) => g?.status === 'STALLED' && g.partitions.every((p) => p.lag === 0 || p.status === 'STALLED'), {
+      what: 'status STALLED on every lagging partition',
+    });
     expect(stalled!.lag).toBe(n);
     for (const p of stalled!.partitions) {
       expect(p.lag).toBe(p.end - (p.committed ?? 0));
