@@ -189,27 +189,13 @@ try {
   await bus.createTopics([{ topic: offeredTopic, partitions: PARTITIONS }]);
   const noHopSteady = await bareAtRate('no hop', offeredTopic, offeredTopic, 0);
 
-  // ---- the bare single-hop pipeline on the same events ----
-  const bareTopics = topicsFor(`${namespace}bare.`);
-  const sourceTopics = [bareTopics.purchase, bareTopics.pageView, bareTopics.emailOpen, bareTopics.traits];
-  await bus.createTopics([...sourceTopics, bareTopics.customerEvents].map((topic) => ({ topic, partitions: PARTITIONS })));
+  // ---- the bare hop on the same events: alone (the ceiling), and chained twice and three times, as segflow's events travel (ingest, profile, segment) ----
   const bareDatabase = await createTestDatabase(infra.adminDatabaseUrl, 'segflow_bench');
   cleanup.push(() => bareDatabase.drop());
   const bareDb = createDb<unknown>(bareDatabase.url);
   cleanup.push(() => bareDb.destroy());
-  const bare = await startBarePipeline({ bus, db: bareDb, groupId: `${namespace}bare`, topics: sourceTopics, outputTopic: bareTopics.customerEvents });
-  cleanup.push(() => bare.stop());
-  const bareStart = performance.now();
-  const bareCpu = process.cpuUsage();
-  await produceAll((topic, messages) => bus.publish(topic, messages), bareTopics, events);
-  const bareSeconds = (await timeUntil('bare single-hop pipeline', EVENTS, async () => bare.handled, bareStart)) / 1000;
-  const bareCpuUs = cpuMicrosSince(bareCpu) / EVENTS;
-  const bareSteady = await bareAtRate('bare single-hop', bareTopics.purchase, bareTopics.customerEvents);
-  await bare.stop();
-
-  // ---- the same bare hop chained: three times, as segflow's events travel (ingest, profile, segment), and twice ----
   /** `length` bare hops in a row, each consuming the one before's output with a table of its own: drained of the events, then offered phase 2's rate. */
-  const runChain = async (length: 2 | 3, label: string) => {
+  const runChain = async (length: 1 | 2 | 3, label: string) => {
     const chainTopics = topicsFor(`${namespace}bare${length}.`);
     const chainSources = [chainTopics.purchase, chainTopics.pageView, chainTopics.emailOpen, chainTopics.traits];
     const chainLinks = [chainTopics.customerEvents, chainTopics.profileChanges, chainTopics.membership].slice(3 - length);
@@ -227,14 +213,14 @@ try {
     const cpuUs = cpuMicrosSince(chainCpu) / EVENTS;
     const steady = await bareAtRate(label, chainTopics.purchase, chainLinks.at(-1)!);
     for (const hop of hops) await hop.stop();
-    return { rate: EVENTS / seconds, cpuUs, steady };
+    return { seconds, rate: EVENTS / seconds, cpuUs, steady };
   };
+  const { seconds: bareSeconds, rate: bareRate, cpuUs: bareCpuUs, steady: bareSteady } = await runChain(1, 'bare single-hop');
   const twoHops = await runChain(2, 'bare two-hop');
   const threeHops = await runChain(3, 'bare three-hop');
   const { rate: chainRate, cpuUs: chainCpuUs, steady: chainSteady } = threeHops;
 
   const segflowRate = EVENTS / drainSeconds;
-  const bareRate = EVENTS / bareSeconds;
   const ms = (n: number) => `${int(n)} ms`;
   const steadyName = (hops: string) => (hops === 'no hop' ? 'no hop (produce → read)' : `bare ${hops}`);
   const processes = stopped.length;

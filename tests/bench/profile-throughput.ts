@@ -54,23 +54,21 @@ const consumedBy = async (db: ReturnType<typeof createDb<ProfileDb>>, groupId: s
   return [...offsets.values()].reduce((sum, o) => sum + Number(o), 0);
 };
 
-// 2. Baseline: consume + one UNNEST upsert per batch, offsets in the same transaction.
+// 2. Baselines: consume + one UNNEST upsert per batch, offsets in the same transaction; then the
+//    same also producing one message per event (acks -1), as the profile service publishes the changes it makes.
 const baselineDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
 const bdb = createDb<ProfileDb>(baselineDb.url);
-const baselineStart = performance.now();
-const baselineCpu = process.cpuUsage();
-const baseline = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline`, topics: [topics.customerEvents] });
-const baselineMs = await timeUntil('baseline consume+upsert', EVENTS, async () => baseline.handled, baselineStart);
-const baselineCpuUs = cpuMicrosSince(baselineCpu) / EVENTS;
-await baseline.stop();
-
-// 2b. The same baseline also producing one message per event (acks -1), as the profile service publishes the changes it makes.
-const producingStart = performance.now();
-const producingCpu = process.cpuUsage();
-const producing = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}baseline-producing`, topics: [topics.customerEvents], outputTopic: topics.profileChanges, table: 'counts_producing' });
-const producingMs = await timeUntil('baseline + produce', EVENTS, async () => producing.handled, producingStart);
-const producingCpuUs = cpuMicrosSince(producingCpu) / EVENTS;
-await producing.stop();
+const timeBaseline = async (label: string, table: string, outputTopic?: string) => {
+  const startedAt = performance.now();
+  const cpu = process.cpuUsage();
+  const pipeline = await startBarePipeline({ bus, db: bdb, groupId: `${namespace}${table}`, topics: [topics.customerEvents], outputTopic, table });
+  const ms = await timeUntil(label, EVENTS, async () => pipeline.handled, startedAt);
+  const cpuUs = cpuMicrosSince(cpu) / EVENTS;
+  await pipeline.stop();
+  return { ms, cpuUs };
+};
+const { ms: baselineMs, cpuUs: baselineCpuUs } = await timeBaseline('baseline consume+upsert', 'baseline');
+const { ms: producingMs, cpuUs: producingCpuUs } = await timeBaseline('baseline + produce', 'baseline_producing', topics.profileChanges);
 
 // 3. The profile service, alone, on the same events.
 const serviceDb = await createTestDatabase(infra.databaseUrl, 'segflow_bench');
